@@ -1,0 +1,56 @@
+"""Structured problems the engine reports.
+
+The engine says *what* is wrong as a code and its parameters; the Frappe
+adapter turns each code into a translated sentence. ``TEMPLATES`` holds the
+English sentence of each code (used by the plain tests and as the source
+string of the translation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TEMPLATES = {
+	# regulation validation
+	"no_steps": "The regulation has no steps",
+	"duplicate_step": "Step {step} appears more than once in the regulation",
+	"unknown_next_step": "Step {step} names {next_step} as its next step, which is not a step of this regulation",
+	"cycle": "The steps form a cycle: {path}",
+	"unreachable": "These steps cannot be reached from the first step: {steps}",
+	"max_days": "Maximum days of step {step} must be at least 1, not {value}",
+	"criterion_unknown_step": "An exit criterion names step {step}, which is not in the regulation",
+	"field_required": "An exit criterion of kind Field in step {step} names no field",
+	"unknown_field": "Step {step}: field {field} does not exist on {doctype}",
+	"unknown_document_type": "Step {step}: {document_type} cannot be linked to a {doctype}",
+	"min_count": "Step {step}: the minimum number must be at least 1",
+	"checklist_item_missing": "A checklist criterion of step {step} has no item text",
+	"invalid_condition": "Step {step}: the condition is invalid: {error}",
+	"unknown_kind": "Step {step}: unknown criterion kind {kind}",
+	"handoff_nobody": "Step {step} hands records off to {target}, but nobody has it",
+	"bad_handoff_method": "Step {step}: unknown hand-off method {method}",
+	# gate verdicts
+	"not_a_step": "{to_step} is not a step of regulation {regulation}",
+	"step_required": "A step is required by regulation {regulation}",
+	"cannot_skip": "Step {step} cannot be skipped",
+	"backward_not_allowed": "Regulation {regulation} does not allow moving back from {from_step} to {to_step}",
+	"missing_field": "{label} is not filled",
+	"missing_document": "A submitted {document_type} is required (found {found} of {required})",
+	"missing_checklist": "Checklist item not ticked: {item}",
+	"missing_activity": "At least {required} logged activities (calls, e-mails, meetings) are required in this step; found {found}",
+	"missing_condition": "Condition not met: {description}",
+	"override_reason": "An override needs a reason",
+	"override_not_permitted": "You are not permitted to override a stage gate",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+	code: str
+	params: dict[str, Any] = field(default_factory=dict)
+
+	def english(self) -> str:
+		return TEMPLATES[self.code].format(**self.params)
+
+	def __hash__(self):
+		return hash((self.code, tuple(sorted((k, str(v)) for k, v in self.params.items()))))
