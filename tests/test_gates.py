@@ -202,3 +202,14 @@ def test_holiday_list_without_weekly_off_rule():
 	cal = Calendar.of({sat, sun}, weekly_off=())
 	assert cal.days_between(date(2026, 11, 27), date(2026, 11, 30)) == 1
 	assert Calendar.of((), weekly_off=()).days_between(date(2026, 11, 27), date(2026, 11, 30)) == 3
+
+
+def test_opportunity_from_lead_only_once_sql():
+	lead = lead_regulation()
+	p = gates.conversion_problem(lead, "L-1", "MQL")
+	assert p.code == "lead_not_ready" and p.params == {"lead": "L-1", "step": "SQL", "current": "MQL"}
+	assert gates.conversion_problem(lead, "L-1", "SQL") is None
+	assert gates.conversion_problem(lead, "L-1", None).params["current"] == "-"
+	unflagged = Regulation("R", "Lead", (Step("A", max_days=1), Step("B", max_days=1)))
+	assert gates.conversion_problem(unflagged, "L", "A") is not None
+	assert gates.conversion_problem(unflagged, "L", "B") is None

@@ -79,3 +79,14 @@ def test_workflow_skip_transitions():
 	moves = {(t["state"], t["action"], t["next_state"]) for t in wf["transitions"]}
 	assert ("A", "Skip to C", "C") in moves
 	assert not any(a.startswith("Back") for _, a, _ in moves)
+
+
+def test_shipped_workflows_match_the_default_regulations():
+	import json
+	from pathlib import Path
+
+	from sales_drive.engine.defaults import lead_regulation
+
+	folder = Path(__file__).resolve().parents[1] / "sales_drive" / "workflows"
+	assert json.loads((folder / "opportunity.json").read_text()) == generate(opportunity_regulation(), "sales_stage")
+	assert json.loads((folder / "lead.json").read_text()) == generate(lead_regulation(), "sd_step")

@@ -219,6 +219,22 @@ def decide(verdict: Verdict, override: bool, reason: str | None, may_override: b
 	return Decision(verdict, allowed=True, overridden=True)
 
 
+def conversion_problem(lead_reg: Regulation, lead: str, lead_step: str | None) -> Problem | None:
+	"""Why an Opportunity may not be made from a lead in ``lead_step`` (None if it may).
+
+	The first step flagged ``allows_conversion`` and every step after it allow
+	it; a regulation without such a flag allows it from the last step only.
+	"""
+	order = lead_reg.order()
+	if not order:
+		return None
+	flagged = [name for name in order if lead_reg.step(name).allows_conversion]
+	first_ok = flagged[0] if flagged else order[-1]
+	if lead_step in order and order.index(lead_step) >= order.index(first_ok):
+		return None
+	return Problem("lead_not_ready", {"lead": lead, "step": first_ok, "current": lead_step or "-"})
+
+
 @dataclass(frozen=True)
 class StepClock:
 	entered_on: date

@@ -39,6 +39,7 @@ TEMPLATES = {
 	"missing_checklist": "Checklist item not ticked: {item}",
 	"missing_activity": "At least {required} logged activities (calls, e-mails, meetings) are required in this step; found {found}",
 	"missing_condition": "Condition not met: {description}",
+	"lead_not_ready": "An Opportunity can be made from lead {lead} only once it has reached step {step}; it is in step {current}",
 	"override_reason": "An override needs a reason",
 	"override_not_permitted": "You are not permitted to override a stage gate",
 }

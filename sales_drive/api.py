@@ -1,0 +1,81 @@
+"""Whitelisted methods for the desk."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import getdate, nowdate
+
+from sales_drive import facts, messages, regulations
+from sales_drive.engine import gates
+from sales_drive.setup.custom_fields import STEP_FIELD
+
+
+@frappe.whitelist()
+def step_panel(doctype: str, name: str) -> dict:
+	"""What the record's form shows about its step: regulation, criteria, clock, history."""
+	if doctype not in STEP_FIELD:
+		frappe.throw(_("Sales Drive regulates only Lead and Opportunity"))
+	doc = frappe.get_doc(doctype, name)
+	doc.check_permission("read")
+	active = regulations.active(doctype)
+	if not active:
+		return {"regulated": False}
+	reg = active.regulation
+	step_name = doc.get(STEP_FIELD[doctype])
+	step = reg.step(step_name)
+	order = reg.order()
+	out = {
+		"regulated": True,
+		"regulation": reg.name,
+		"step": step_name,
+		"in_regulation": step is not None,
+		"order": order,
+		"history": frappe.get_all(
+			"Sales Stage Transition Log",
+			filters={"reference_doctype": doctype, "reference_name": name},
+			fields=["kind", "from_step", "to_step", "transition_time", "user", "verdict", "override_reason",
+				"days_in_previous", "assigned_to"],
+			order_by="transition_time desc, creation desc",
+			limit=20,
+		),
+	}
+	if not step:
+		return out
+	idx = order.index(step_name)
+	out.update(
+		{
+			"stage": step.stage,
+			"next_step": order[idx + 1] if idx + 1 < len(order) else None,
+			"tasks": step.tasks,
+			"actions": step.actions,
+			"key_success_factor": step.key_success_factor,
+			"crm_requirements": step.crm_requirements,
+			"responsible_role": step.responsible_role,
+			"specialisation": step.specialisation,
+			"max_days": step.max_days,
+		}
+	)
+	crit = reg.criteria_of(step_name)
+	needs = gates.Needs(
+		frozenset(c.document_type for c in crit if c.kind == "Document"),
+		any(c.kind == "Activity" for c in crit),
+		any(c.kind == "Checklist" for c in crit),
+	)
+	f = facts.gather(doc, needs)
+	labels = {df.fieldname: _(df.label) for df in frappe.get_meta(doctype).fields if df.label}
+	missing = gates.exit_criteria_missing(reg, step_name, f, labels)
+	out["missing"] = messages.render_all(missing)
+	out["criteria_total"] = len(crit)
+	if doc.get("sd_step_entered_on"):
+		clock = gates.step_clock(
+			doc.sd_step_entered_on, step.max_days, getdate(nowdate()), regulations.calendar_for(doc, active)
+		)
+		out["clock"] = {
+			"entered_on": str(clock.entered_on),
+			"days_in_step": clock.days_in_step,
+			"due_date": str(clock.due_date),
+			"days_left": clock.days_left,
+			"overdue": clock.overdue,
+		}
+	return out

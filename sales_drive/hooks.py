@@ -1,0 +1,39 @@
+app_name = "sales_drive"
+app_title = "Sales Drive"
+app_publisher = "Sales Drive contributors"
+app_description = "Sales department management for ERPNext: stage regulations with enforced gates"
+app_email = "maintainers@sales-drive.invalid"
+app_license = "mit"
+required_apps = ["frappe/erpnext"]
+
+after_install = "sales_drive.install.after_install"
+before_uninstall = "sales_drive.install.before_uninstall"
+before_tests = "sales_drive.install.before_tests"
+
+doctype_js = {
+	"Lead": "public/js/pipeline_form.js",
+	"Opportunity": "public/js/pipeline_form.js",
+}
+doctype_list_js = {
+	"Lead": "public/js/pipeline_list.js",
+	"Opportunity": "public/js/pipeline_list.js",
+}
+
+_pipeline_events = {
+	"validate": "sales_drive.integrations.pipeline.validate",
+	"on_update": "sales_drive.integrations.pipeline.on_update",
+	"on_trash": "sales_drive.integrations.pipeline.on_trash",
+}
+
+doc_events = {
+	"Lead": _pipeline_events,
+	"Opportunity": {**_pipeline_events, "after_insert": "sales_drive.integrations.pipeline.after_insert"},
+	"Payment Entry": {"on_submit": "sales_drive.integrations.payment.on_submit"},
+	"Holiday List": {"on_update": "sales_drive.regulations.clear_cache"},
+	"Company": {"on_update": "sales_drive.regulations.clear_cache"},
+	"Sales Drive Settings": {"on_update": "sales_drive.regulations.clear_cache"},
+}
+
+scheduler_events = {
+	"hourly": ["sales_drive.tasks.notify_overdue_steps"],
+}

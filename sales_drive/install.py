@@ -1,0 +1,169 @@
+"""Install and uninstall: custom fields, roles, defaults; and removing them all."""
+
+from __future__ import annotations
+
+import json
+
+import frappe
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from sales_drive import regulations
+from sales_drive.engine import defaults
+from sales_drive.engine.regulation import Regulation
+from sales_drive.setup.custom_fields import CUSTOM_FIELDS, PROPERTY_SETTERS
+
+ROLES = ("Sales Coach", "Sales Team Lead")
+LOG_INDEXES = {
+	"sd_log_doctype_time": "(reference_doctype, transition_time)",
+	"sd_log_doctype_name": "(reference_doctype, reference_name)",
+}
+
+
+def after_install():
+	create_roles()
+	create_custom_fields(_with_module(CUSTOM_FIELDS), ignore_validate=True)
+	create_property_setters()
+	add_log_indexes()
+	settings = frappe.get_single("Sales Drive Settings")
+	settings.flags.ignore_permissions = True
+	settings.save()
+	create_default_regulations()
+	frappe.db.commit()
+
+
+def _with_module(fields_by_doctype):
+	return {
+		dt: [{**f, "module": "Sales Drive", "is_system_generated": 0} for f in fields]
+		for dt, fields in fields_by_doctype.items()
+	}
+
+
+def create_roles():
+	for role in ROLES:
+		if not frappe.db.exists("Role", role):
+			frappe.get_doc({"doctype": "Role", "role_name": role, "desk_access": 1}).insert(
+				ignore_permissions=True
+			)
+
+
+def create_property_setters():
+	from frappe.custom.doctype.property_setter.property_setter import make_property_setter
+
+	for ps in PROPERTY_SETTERS:
+		make_property_setter(
+			ps["doctype"],
+			ps.get("fieldname"),
+			ps["property"],
+			ps["value"],
+			ps["property_type"],
+			for_doctype=ps.get("doctype_or_field") == "DocType",
+			validate_fields_for_doctype=False,
+		)
+		frappe.db.set_value(
+			"Property Setter",
+			{"doc_type": ps["doctype"], "property": ps["property"], "field_name": ps.get("fieldname")},
+			"module",
+			"Sales Drive",
+		)
+
+
+def add_log_indexes():
+	table = "tabSales Stage Transition Log"
+	existing = {row[2] for row in frappe.db.sql(f"show index from `{table}`")}
+	for name, columns in LOG_INDEXES.items():
+		if name not in existing:
+			frappe.db.sql_ddl(f"alter table `{table}` add index `{name}` {columns}")
+
+
+def regulation_doc(reg: Regulation) -> dict:
+	return {
+		"doctype": "Sales Pipeline Regulation",
+		"title": reg.name,
+		"pipeline": reg.doctype,
+		"is_active": 1,
+		"allow_backward": 1 if reg.allow_backward else 0,
+		"steps": [
+			{
+				"step": s.name,
+				"stage": s.stage,
+				"responsible_role": s.responsible_role if frappe.db.exists("Role", s.responsible_role) else None,
+				"specialisation": s.specialisation,
+				"max_days": s.max_days,
+				"allow_skip": int(s.allow_skip),
+				"allows_conversion": int(s.allows_conversion),
+				"tasks": s.tasks,
+				"actions": s.actions,
+				"key_success_factor": s.key_success_factor,
+				"crm_requirements": s.crm_requirements,
+			}
+			for s in reg.steps
+		],
+		"criteria": [
+			{
+				"step": c.step,
+				"kind": c.kind,
+				"fieldname": c.fieldname,
+				"document_type": c.document_type,
+				"min_count": c.min_count,
+				"item": c.item,
+				"expression": c.expression,
+				"description": c.description,
+			}
+			for c in reg.criteria
+		],
+	}
+
+
+def create_default_regulations():
+	for reg in (defaults.opportunity_regulation(), defaults.lead_regulation()):
+		if frappe.db.exists("Sales Pipeline Regulation", reg.name):
+			continue
+		if frappe.db.exists("Sales Pipeline Regulation", {"pipeline": reg.doctype, "is_active": 1}):
+			continue
+		frappe.get_doc(regulation_doc(reg)).insert(ignore_permissions=True)
+	regulations.clear_cache()
+
+
+def before_uninstall():
+	frappe.flags.in_uninstall = True
+	raw = frappe.db.get_single_value("Sales Drive Settings", "installed_records") or "[]"
+	for doctype, name in reversed(json.loads(raw)):
+		if doctype == "Workflow" and frappe.db.exists("Workflow", name):
+			frappe.delete_doc("Workflow", name, force=True, ignore_permissions=True)
+	for doctype, name in reversed(json.loads(raw)):
+		if doctype in ("Workflow State", "Workflow Action Master") and frappe.db.exists(doctype, name):
+			if not _still_used(doctype, name):
+				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	for dt, fields in CUSTOM_FIELDS.items():
+		for f in fields:
+			name = frappe.db.get_value("Custom Field", {"dt": dt, "fieldname": f["fieldname"]})
+			if name:
+				frappe.delete_doc("Custom Field", name, force=True, ignore_permissions=True)
+		frappe.clear_cache(doctype=dt)
+	for ps in PROPERTY_SETTERS:
+		frappe.db.delete(
+			"Property Setter",
+			{"doc_type": ps["doctype"], "property": ps["property"], "field_name": ps.get("fieldname") or ("is", "not set")},
+		)
+	for role in ROLES:
+		frappe.db.delete("Has Role", {"role": role})
+		frappe.db.delete("Custom DocPerm", {"role": role})
+		if frappe.db.exists("Role", role):
+			frappe.delete_doc("Role", role, force=True, ignore_permissions=True)
+	regulations.clear_cache()
+	frappe.db.commit()
+
+
+def _still_used(doctype, name):
+	if doctype == "Workflow State":
+		return frappe.db.exists("Workflow Document State", {"state": name})
+	return frappe.db.exists("Workflow Transition", {"action": name})
+
+
+def before_tests():
+	"""ERPNext's test setup (company, fiscal year...) and our defaults."""
+	from erpnext.setup.utils import before_tests as erpnext_before_tests
+
+	erpnext_before_tests()
+	if not frappe.db.exists("Sales Pipeline Regulation", {"pipeline": "Opportunity"}):
+		after_install()

@@ -1,0 +1,52 @@
+"""A received payment completes the Opportunity pipeline's last step."""
+
+from __future__ import annotations
+
+import frappe
+
+from sales_drive import facts, regulations
+from sales_drive.engine import gates
+from sales_drive.integrations.pipeline import _row, write_log
+
+OPPORTUNITIES_OF_PAYMENT = """
+	select distinct q.opportunity from `tabPayment Entry Reference` per
+	left join `tabSales Invoice Item` sii
+		on per.reference_doctype = 'Sales Invoice' and sii.parent = per.reference_name
+	join `tabSales Order Item` soi
+		on soi.parent = coalesce(sii.sales_order, if(per.reference_doctype = 'Sales Order', per.reference_name, null))
+	join `tabQuotation` q on q.name = soi.prevdoc_docname
+	where per.parent = %(payment)s and q.opportunity is not null and q.opportunity != ''
+"""
+
+
+def on_submit(doc, method=None):
+	if not regulations.gates_enabled():
+		return
+	active = regulations.active("Opportunity")
+	if not active:
+		return
+	reg = active.regulation
+	last = reg.last_step()
+	names = frappe.db.sql_list(OPPORTUNITIES_OF_PAYMENT, {"payment": doc.name})
+	if not names:
+		return
+	done = set(
+		frappe.get_all(
+			"Sales Stage Transition Log",
+			{"reference_doctype": "Opportunity", "reference_name": ["in", names], "kind": "Won"},
+			pluck="reference_name",
+		)
+	)
+	for name in names:
+		if name in done:
+			continue
+		opp = frappe.get_doc("Opportunity", name)
+		if opp.sales_stage != last:
+			continue
+		needs = gates.needed_facts(reg, last, None)
+		crit = [c for c in reg.criteria_of(last)]
+		f = facts.gather(opp, gates.Needs(frozenset(c.document_type for c in crit if c.kind == "Document"),
+			any(c.kind == "Activity" for c in crit), any(c.kind == "Checklist" for c in crit)))
+		if gates.exit_criteria_missing(reg, last, f):
+			continue
+		write_log(opp, [_row(opp, active, "Won", last, "", verdict="Passed", entered_on=opp.sd_step_entered_on)])

@@ -1,0 +1,383 @@
+"""doc_events of Lead and Opportunity: enforce the gate, then log the move.
+
+``validate`` decides (and throws, listing what is missing, in the user's
+language); ``on_update`` writes the transition log and the hand-off
+assignment once the save has gone through. Every path that saves a document
+— the form, a workflow action, REST, Data Import, the Kanban board — runs
+``validate``, so the gate holds server side everywhere.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import cint, get_datetime, now_datetime, time_diff_in_hours
+
+from sales_drive import facts, messages, regulations
+from sales_drive.engine import gates, handoff
+from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
+
+
+class StageGateError(frappe.ValidationError):
+	pass
+
+
+LOST_STATUSES = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "Lost Quotation")}
+
+
+def validate(doc, method=None):
+	if not regulations.gates_enabled():
+		return
+	active = regulations.active(doc.doctype)
+	if not active:
+		return
+	reg = active.regulation
+	field = STEP_FIELD[doc.doctype]
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	old = before.get(field) if before else None
+	if doc.is_new() and not doc.get(field):
+		doc.set(field, reg.first_step())
+	new = doc.get(field)
+	log = []
+
+	if doc.doctype == "Opportunity" and doc.is_new() and doc.opportunity_from == "Lead" and doc.party_name:
+		_check_lead_conversion(doc)
+
+	kind = gates.classify(reg, old, new)
+	if kind != gates.SAME or doc.is_new():
+		needs = gates.needed_facts(reg, old, new)
+		verdict = gates.evaluate(reg, old, new, facts.gather(doc, needs), labels=_labels(doc))
+		decision = gates.decide(
+			verdict, cint(doc.get("sd_gate_override")), doc.get("sd_override_reason"), regulations.may_override()
+		)
+		if not decision.allowed:
+			_throw(doc, old, new, messages.render_all(decision.errors))
+		log.append(_enter_step(doc, active, before, old, new, verdict, decision))
+
+	_sync_checklist(doc, reg, new)
+	_stamp_ticks(doc, before)
+	status_row = _status_event(doc, before, new)
+	if status_row:
+		log.append(status_row)
+	if log:
+		doc.flags.sd_log = (doc.flags.sd_log or []) + log
+	doc.sd_gate_override = 0
+	doc.sd_override_reason = None
+
+
+def on_update(doc, method=None):
+	rows = doc.flags.pop("sd_log", None) if doc.flags.get("sd_log") else None
+	if rows:
+		write_log(doc, rows)
+	assignee = doc.flags.pop("sd_assign", None) if doc.flags.get("sd_assign") else None
+	if assignee:
+		_assign(doc, assignee)
+
+
+def after_insert(doc, method=None):
+	"""An Opportunity made from a Lead completes the lead's pipeline (logged as Won)."""
+	if doc.doctype != "Opportunity" or doc.opportunity_from != "Lead" or not doc.party_name:
+		return
+	lead_active = regulations.active("Lead")
+	if not lead_active:
+		return
+	lead = frappe.db.get_value("Lead", doc.party_name, ["name", "sd_step", "lead_owner", "owner", "company"], as_dict=True)
+	if not lead:
+		return
+	already = frappe.db.exists(
+		"Sales Stage Transition Log", {"reference_doctype": "Lead", "reference_name": lead.name, "kind": "Won"}
+	)
+	if already:
+		return
+	lead_doc = frappe.get_doc("Lead", lead.name)
+	write_log(
+		lead_doc,
+		[
+			_row(
+				lead_doc,
+				lead_active,
+				"Won",
+				lead.sd_step,
+				"",
+				verdict="Not Checked",
+				entered_on=lead_doc.get("sd_step_entered_on") or lead_doc.creation,
+			)
+		],
+	)
+
+
+def on_trash(doc, method=None):
+	frappe.db.delete("Sales Stage Transition Log", {"reference_doctype": doc.doctype, "reference_name": doc.name})
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def _labels(doc) -> dict:
+	meta = frappe.get_meta(doc.doctype)
+	return {df.fieldname: _(df.label) for df in meta.fields if df.label}
+
+
+def _throw(doc, old, new, lines):
+	title = _("Stage gate: {0} cannot move from {1} to {2}").format(
+		_(doc.doctype), _(old) if old else _("(none)"), _(new) if new else _("(none)")
+	)
+	body = "<br>".join(f"• {line}" for line in lines)
+	hint = _("Complete what is missing, or ask a Sales Manager to override the gate with a reason.")
+	frappe.throw(f"{body}<br><br>{hint}", exc=StageGateError, title=title)
+
+
+def _check_lead_conversion(doc):
+	lead_active = regulations.active("Lead")
+	if not lead_active:
+		return
+	lead_step = frappe.db.get_value("Lead", doc.party_name, "sd_step")
+	problem = gates.conversion_problem(lead_active.regulation, doc.party_name, lead_step)
+	if not problem:
+		return
+	if cint(doc.get("sd_gate_override")) and (doc.get("sd_override_reason") or "").strip():
+		if regulations.may_override():
+			return
+	frappe.throw(messages.render(problem), exc=StageGateError, title=_("Lead not qualified yet"))
+
+
+def _enter_step(doc, active, before, old, new, verdict, decision):
+	reg = active.regulation
+	now = now_datetime()
+	entered_on = doc.get("sd_step_entered_on") or (before.creation if before else None)
+	step = reg.step(new)
+	cal = regulations.calendar_for(doc, active)
+	doc.sd_regulation = reg.name
+	doc.sd_step_entered_on = now
+	doc.sd_step_due = cal.add_working_days(now, step.max_days) if step else None
+	doc.sd_overdue = 0
+	doc.sd_overdue_notified = 0
+	row = _row(
+		doc,
+		active,
+		verdict.kind,
+		old or "",
+		new or "",
+		verdict="Overridden" if decision.overridden else "Passed",
+		entered_on=entered_on,
+		now=now,
+		calendar=cal,
+	)
+	if decision.overridden:
+		row["override_reason"] = (doc.get("sd_override_reason") or "").strip()
+		row["missing"] = "\n".join(p.english() for p in verdict.missing)
+	if step and (step.handoff_role or step.handoff_specialisation) and verdict.kind != gates.BACKWARD:
+		assignee = _pick_assignee(doc, step)
+		if assignee:
+			doc.set(OWNER_FIELD[doc.doctype], assignee)
+			doc.flags.sd_assign = assignee
+			row["assigned_to"] = assignee
+			row["record_owner"] = assignee
+	return row
+
+
+def _row(doc, active, kind, from_step, to_step, verdict, entered_on=None, now=None, calendar=None):
+	reg = active.regulation
+	now = now or now_datetime()
+	days = hours = None
+	if entered_on and from_step:
+		calendar = calendar or regulations.calendar_for(doc, active)
+		days = calendar.days_between(get_datetime(entered_on), now)
+		hours = round(time_diff_in_hours(now, entered_on), 2)
+	owner = doc.get(OWNER_FIELD[doc.doctype]) or doc.owner
+	from_def, to_def = reg.step(from_step), reg.step(to_step)
+	return {
+		"reference_doctype": doc.doctype,
+		"reference_name": doc.name,
+		"regulation": reg.name,
+		"kind": kind,
+		"from_step": from_step or "",
+		"to_step": to_step or "",
+		"from_stage": from_def.stage if from_def else "",
+		"to_stage": to_def.stage if to_def else "",
+		"transition_time": now,
+		"user": frappe.session.user,
+		"record_owner": owner,
+		"company": doc.get("company"),
+		"amount": doc.get("opportunity_amount") or 0,
+		"days_in_previous": days,
+		"hours_in_previous": hours,
+		"verdict": verdict,
+	}
+
+
+def _status_event(doc, before, step):
+	lost = LOST_STATUSES.get(doc.doctype, ())
+	old_status = before.get("status") if before else None
+	if doc.status in lost and old_status not in lost:
+		kind = "Lost"
+	elif old_status in lost and doc.status not in lost:
+		kind = "Reopen"
+	else:
+		return None
+	active = regulations.active(doc.doctype)
+	return _row(
+		doc,
+		active,
+		kind,
+		step if kind == "Lost" else "",
+		step if kind == "Reopen" else "",
+		verdict="Not Checked",
+		entered_on=doc.get("sd_step_entered_on") if kind == "Lost" else None,
+	)
+
+
+def _sync_checklist(doc, reg, step):
+	"""Make sure the current step's checklist items are on the record."""
+	have = {(r.step, r.item) for r in (doc.get("sd_checklist") or [])}
+	for c in reg.criteria_of(step):
+		if c.kind == "Checklist" and (c.step, c.item) not in have:
+			doc.append("sd_checklist", {"step": c.step, "item": c.item, "done": 0})
+
+
+def _stamp_ticks(doc, before):
+	was_done = {(r.step, r.item) for r in (before.get("sd_checklist") or []) if r.done} if before else set()
+	for r in doc.get("sd_checklist") or []:
+		if r.done and (r.step, r.item) not in was_done and not r.done_by:
+			r.done_by = frappe.session.user
+			r.done_on = now_datetime()
+		elif not r.done:
+			r.done_by = None
+			r.done_on = None
+
+
+def _pick_assignee(doc, step):
+	candidates = candidates_for(step.handoff_role, step.handoff_specialisation)
+	if not candidates:
+		return None
+	owner_field = OWNER_FIELD[doc.doctype]
+	loads = {}
+	last = None
+	if step.handoff_method == handoff.LEAST_LOADED:
+		closed = LOST_STATUSES[doc.doctype] + (("Converted",) if doc.doctype == "Lead" else ())
+		rows = frappe.db.sql(
+			f"""select `{owner_field}`, count(*) from `tab{doc.doctype}`
+			where `{owner_field}` in %(users)s and status not in %(closed)s group by `{owner_field}`""",
+			{"users": candidates, "closed": closed},
+		)
+		loads = {user: n for user, n in rows}
+	else:
+		last = frappe.db.get_value(
+			"Sales Stage Transition Log",
+			{"reference_doctype": doc.doctype, "to_step": step.name, "assigned_to": ["is", "set"]},
+			"assigned_to",
+			order_by="transition_time desc, creation desc",
+		)
+	return handoff.pick(candidates, step.handoff_method, loads, last)
+
+
+def candidates_for(role: str | None, specialisation: str | None) -> list[str]:
+	"""Enabled users who hold the role and/or whose Sales Person has the specialisation."""
+	users = None
+	if role:
+		users = set(
+			frappe.db.sql_list(
+				"""select distinct hr.parent from `tabHas Role` hr join `tabUser` u on u.name = hr.parent
+				where hr.role = %s and hr.parenttype = 'User' and u.enabled = 1
+				and u.name not in ('Administrator', 'Guest')""",
+				role,
+			)
+		)
+	if specialisation:
+		spec_users = set(
+			frappe.db.sql_list(
+				"""select distinct e.user_id from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
+				join `tabUser` u on u.name = e.user_id
+				where sp.sd_specialisation = %s and sp.enabled = 1 and u.enabled = 1""",
+				specialisation,
+			)
+		)
+		users = spec_users if users is None else users & spec_users
+	return sorted(users or [])
+
+
+def _assign(doc, user):
+	from frappe.desk.form.assign_to import add as add_assignment
+
+	if frappe.db.exists(
+		"ToDo", {"reference_type": doc.doctype, "reference_name": doc.name, "allocated_to": user, "status": "Open"}
+	):
+		return
+	add_assignment(
+		{
+			"assign_to": [user],
+			"doctype": doc.doctype,
+			"name": doc.name,
+			"description": _("Handed off to you: {0} entered step {1}").format(
+				doc.name, _(doc.get(STEP_FIELD[doc.doctype]))
+			),
+		},
+		ignore_permissions=True,
+	)
+
+
+def sales_person_of(user: str) -> tuple[str | None, str | None]:
+	row = frappe.db.sql(
+		"""select sp.name, sp.parent_sales_person from `tabSales Person` sp
+		join `tabEmployee` e on e.name = sp.employee
+		where e.user_id = %s and sp.enabled = 1 and sp.is_group = 0
+		order by sp.lft limit 1""",
+		user,
+	)
+	return (row[0][0], row[0][1]) if row else (None, None)
+
+
+def write_log(doc, rows):
+	"""Insert transition log rows in one statement (no per-row Document overhead)."""
+	now = now_datetime()
+	user = frappe.session.user
+	fields = [
+		"name",
+		"creation",
+		"modified",
+		"owner",
+		"modified_by",
+		"docstatus",
+		"idx",
+		"reference_doctype",
+		"reference_name",
+		"regulation",
+		"kind",
+		"from_step",
+		"to_step",
+		"from_stage",
+		"to_stage",
+		"transition_time",
+		"user",
+		"record_owner",
+		"sales_person",
+		"team",
+		"assigned_to",
+		"company",
+		"amount",
+		"days_in_previous",
+		"hours_in_previous",
+		"verdict",
+		"override_reason",
+		"missing",
+	]
+	people = {}
+	values = []
+	for row in rows:
+		row["reference_name"] = doc.name
+		owner = row.get("record_owner")
+		if owner not in people:
+			people[owner] = sales_person_of(owner) if owner else (None, None)
+		row["sales_person"], row["team"] = people[owner]
+		base = {
+			"name": frappe.generate_hash(length=12),
+			"creation": now,
+			"modified": now,
+			"owner": user,
+			"modified_by": user,
+			"docstatus": 0,
+			"idx": 0,
+		}
+		base.update(row)
+		values.append([base.get(f) for f in fields])
+	frappe.db.bulk_insert("Sales Stage Transition Log", fields, values)

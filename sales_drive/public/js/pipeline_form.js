@@ -1,0 +1,69 @@
+// Sales Drive: the step panel on Lead and Opportunity forms.
+(() => {
+	const esc = (s) => frappe.utils.escape_html(s == null ? "" : String(s));
+
+	const render = (frm, data) => {
+		const wrapper = frm.get_field("sd_panel") && frm.get_field("sd_panel").$wrapper;
+		if (!data.regulated) {
+			wrapper && wrapper.html("");
+			return;
+		}
+		if (data.clock) {
+			const c = data.clock;
+			const text = c.overdue
+				? __("Step {0} is overdue by {1} working days (due {2})", [__(data.step), -c.days_left, frappe.datetime.str_to_user(c.due_date)])
+				: __("Step {0}: {1} working days left (due {2})", [__(data.step), c.days_left, frappe.datetime.str_to_user(c.due_date)]);
+			frm.dashboard.set_headline_alert(
+				`<div class="${c.overdue ? "text-danger" : "text-muted"}">${esc(text)}</div>`
+			);
+			if (c.overdue) frm.page.set_indicator(__("Overdue"), "red");
+		}
+		if (!wrapper) return;
+		const row = (label, value) =>
+			value ? `<tr><th style="width:30%">${esc(label)}</th><td>${esc(value)}</td></tr>` : "";
+		const missing = (data.missing || []).length
+			? `<div class="text-danger"><b>${esc(__("Before the next step"))}:</b><ul>${data.missing
+					.map((m) => `<li>${m}</li>`)
+					.join("")}</ul></div>`
+			: data.in_regulation
+			? `<div class="text-success">${esc(__("All exit criteria of this step are met"))}</div>`
+			: `<div class="text-warning">${esc(__("This step is not part of regulation {0}", [data.regulation]))}</div>`;
+		const history = (data.history || [])
+			.map(
+				(h) => `<tr><td>${esc(frappe.datetime.str_to_user(h.transition_time))}</td><td>${esc(__(h.kind))}</td>
+				<td>${esc(__(h.from_step || ""))} → ${esc(__(h.to_step || ""))}</td><td>${esc(h.user)}</td>
+				<td>${esc(__(h.verdict || ""))}${h.override_reason ? ": " + esc(h.override_reason) : ""}</td></tr>`
+			)
+			.join("");
+		wrapper.html(`
+			<div class="sd-step-panel">
+				<h5>${esc(__("Regulation"))}: ${esc(data.regulation)} · ${esc(__(data.stage || ""))} · ${esc(__(data.step || ""))}</h5>
+				<table class="table table-bordered table-sm">
+					${row(__("Next Step"), data.next_step && __(data.next_step))}
+					${row(__("Tasks"), data.tasks)}
+					${row(__("Actions"), data.actions)}
+					${row(__("Key Success Factor"), data.key_success_factor)}
+					${row(__("CRM Requirements"), data.crm_requirements)}
+					${row(__("Max Days"), data.max_days)}
+				</table>
+				${missing}
+				${history ? `<h6 class="mt-3">${esc(__("Step history"))}</h6><table class="table table-sm">${history}</table>` : ""}
+			</div>`);
+	};
+
+	const refresh = (frm) => {
+		if (frm.is_new()) return;
+		frappe
+			.xcall("sales_drive.api.step_panel", { doctype: frm.doctype, name: frm.doc.name })
+			.then((data) => render(frm, data));
+	};
+
+	const handlers = {
+		refresh,
+		sd_gate_override(frm) {
+			if (!frm.doc.sd_gate_override) frm.set_value("sd_override_reason", "");
+		},
+	};
+	frappe.ui.form.on("Lead", handlers);
+	frappe.ui.form.on("Opportunity", handlers);
+})();

@@ -1,0 +1,247 @@
+"""Custom fields Sales Drive adds to ERPNext doctypes.
+
+A pure literal (the CI tier parses it without importing frappe). Every
+fieldname starts with ``sd_``; they are created on install and removed on
+uninstall (see :mod:`sales_drive.install`).
+"""
+
+CUSTOM_FIELDS = {
+	"Opportunity": [
+		{
+			"fieldname": "sd_tab",
+			"label": "Regulation",
+			"fieldtype": "Tab Break",
+			"insert_after": "notes",
+		},
+		{
+			"fieldname": "sd_panel",
+			"label": "Step",
+			"fieldtype": "HTML",
+			"insert_after": "sd_tab",
+		},
+		{
+			"fieldname": "sd_checklist",
+			"label": "Checklist",
+			"fieldtype": "Table",
+			"options": "Sales Checklist Item",
+			"insert_after": "sd_panel",
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "sd_override_section",
+			"label": "Gate Override",
+			"fieldtype": "Section Break",
+			"insert_after": "sd_checklist",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "sd_gate_override",
+			"label": "Override Stage Gate",
+			"fieldtype": "Check",
+			"insert_after": "sd_override_section",
+			"no_copy": 1,
+			"description": "Sales Manager only: move to the chosen step although its gate is not met. The reason is logged.",
+		},
+		{
+			"fieldname": "sd_override_reason",
+			"label": "Override Reason",
+			"fieldtype": "Small Text",
+			"insert_after": "sd_gate_override",
+			"depends_on": "eval:doc.sd_gate_override",
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "sd_tracking_section",
+			"label": "Step Tracking",
+			"fieldtype": "Section Break",
+			"insert_after": "sd_override_reason",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "sd_regulation",
+			"label": "Regulation",
+			"fieldtype": "Link",
+			"options": "Sales Pipeline Regulation",
+			"insert_after": "sd_tracking_section",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "sd_step_entered_on",
+			"label": "Entered Step On",
+			"fieldtype": "Datetime",
+			"insert_after": "sd_regulation",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "sd_step_due",
+			"label": "Step Due Date",
+			"fieldtype": "Date",
+			"insert_after": "sd_step_entered_on",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
+		{
+			"fieldname": "sd_overdue",
+			"label": "Step Overdue",
+			"fieldtype": "Check",
+			"insert_after": "sd_step_due",
+			"read_only": 1,
+			"no_copy": 1,
+			"in_standard_filter": 1,
+		},
+		{
+			"fieldname": "sd_overdue_notified",
+			"label": "Overdue Notified",
+			"fieldtype": "Check",
+			"insert_after": "sd_overdue",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+		},
+	],
+	"Lead": [
+		{
+			"fieldname": "sd_step",
+			"label": "Step",
+			"fieldtype": "Select",
+			"options": "\nNew Lead\nMQL\nSQL",
+			"insert_after": "status",
+			"in_list_view": 1,
+			"in_standard_filter": 1,
+			"no_copy": 1,
+			"translatable": 1,
+		},
+		{
+			"fieldname": "sd_tab",
+			"label": "Regulation",
+			"fieldtype": "Tab Break",
+			"insert_after": "notes",
+		},
+		{
+			"fieldname": "sd_panel",
+			"label": "Step",
+			"fieldtype": "HTML",
+			"insert_after": "sd_tab",
+		},
+		{
+			"fieldname": "sd_checklist",
+			"label": "Checklist",
+			"fieldtype": "Table",
+			"options": "Sales Checklist Item",
+			"insert_after": "sd_panel",
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "sd_override_section",
+			"label": "Gate Override",
+			"fieldtype": "Section Break",
+			"insert_after": "sd_checklist",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "sd_gate_override",
+			"label": "Override Stage Gate",
+			"fieldtype": "Check",
+			"insert_after": "sd_override_section",
+			"no_copy": 1,
+			"description": "Sales Manager only: move to the chosen step although its gate is not met. The reason is logged.",
+		},
+		{
+			"fieldname": "sd_override_reason",
+			"label": "Override Reason",
+			"fieldtype": "Small Text",
+			"insert_after": "sd_gate_override",
+			"depends_on": "eval:doc.sd_gate_override",
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "sd_tracking_section",
+			"label": "Step Tracking",
+			"fieldtype": "Section Break",
+			"insert_after": "sd_override_reason",
+			"collapsible": 1,
+		},
+		{
+			"fieldname": "sd_regulation",
+			"label": "Regulation",
+			"fieldtype": "Link",
+			"options": "Sales Pipeline Regulation",
+			"insert_after": "sd_tracking_section",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "sd_step_entered_on",
+			"label": "Entered Step On",
+			"fieldtype": "Datetime",
+			"insert_after": "sd_regulation",
+			"read_only": 1,
+			"no_copy": 1,
+		},
+		{
+			"fieldname": "sd_step_due",
+			"label": "Step Due Date",
+			"fieldtype": "Date",
+			"insert_after": "sd_step_entered_on",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
+		{
+			"fieldname": "sd_overdue",
+			"label": "Step Overdue",
+			"fieldtype": "Check",
+			"insert_after": "sd_step_due",
+			"read_only": 1,
+			"no_copy": 1,
+			"in_standard_filter": 1,
+		},
+		{
+			"fieldname": "sd_overdue_notified",
+			"label": "Overdue Notified",
+			"fieldtype": "Check",
+			"insert_after": "sd_overdue",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+		},
+	],
+	"Sales Person": [
+		{
+			"fieldname": "sd_specialisation",
+			"label": "Specialisation",
+			"fieldtype": "Select",
+			"options": "\nFull Cycle\nHunter\nCloser\nFarmer\nKey Account Manager",
+			"insert_after": "enabled",
+			"in_list_view": 1,
+			"in_standard_filter": 1,
+		},
+	],
+}
+
+# The field holding a pipeline"s step, per doctype.
+STEP_FIELD = {"Opportunity": "sales_stage", "Lead": "sd_step"}
+# The field holding a record"s owner (the person responsible), per doctype.
+OWNER_FIELD = {"Opportunity": "opportunity_owner", "Lead": "lead_owner"}
+
+PROPERTY_SETTERS = [
+	# new opportunities start in the first step of the regulation, not ERPNext's "Prospecting"
+	{
+		"doctype": "Opportunity",
+		"fieldname": "sales_stage",
+		"property": "default",
+		"value": "Qualification",
+		"property_type": "Text",
+	},
+	# show Sales Stage names translated in the desk
+	{
+		"doctype": "Sales Stage",
+		"doctype_or_field": "DocType",
+		"property": "translated_doctype",
+		"value": "1",
+		"property_type": "Check",
+	},
+]
