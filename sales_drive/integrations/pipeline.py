@@ -379,5 +379,7 @@ def write_log(doc, rows):
 			"idx": 0,
 		}
 		base.update(row)
+		for numeric in ("days_in_previous", "hours_in_previous", "amount"):
+			base[numeric] = base.get(numeric) or 0
 		values.append([base.get(f) for f in fields])
 	frappe.db.bulk_insert("Sales Stage Transition Log", fields, values)

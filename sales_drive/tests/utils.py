@@ -1,0 +1,233 @@
+"""Shared fixtures for the bench-tier integration tests."""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_days, nowdate
+
+from sales_drive import regulations
+
+ITEM = "_SD Test Service"
+
+
+def company() -> str:
+	return frappe.defaults.get_global_default("company") or frappe.get_all("Company", limit=1, pluck="name")[0]
+
+
+def ensure_item() -> str:
+	if not frappe.db.exists("Item", ITEM):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": ITEM,
+				"item_name": ITEM,
+				"item_group": frappe.db.get_value("Item Group", {"is_group": 0}, "name") or "All Item Groups",
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				"include_item_in_manufacturing": 0,
+			}
+		).insert(ignore_permissions=True)
+	return ITEM
+
+
+def ensure_customer(name="_SD Test Customer") -> tuple[str, str]:
+	if not frappe.db.exists("Customer", name):
+		frappe.get_doc(
+			{
+				"doctype": "Customer",
+				"customer_name": name,
+				"customer_group": frappe.db.get_value("Customer Group", {"is_group": 0}, "name"),
+				"territory": frappe.db.get_value("Territory", {"is_group": 0}, "name") or "All Territories",
+			}
+		).insert(ignore_permissions=True)
+	contact = frappe.db.get_value("Dynamic Link", {"link_doctype": "Customer", "link_name": name, "parenttype": "Contact"}, "parent")
+	if not contact:
+		c = frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": "Ivan",
+				"last_name": name,
+				"links": [{"link_doctype": "Customer", "link_name": name}],
+			}
+		).insert(ignore_permissions=True)
+		contact = c.name
+	return name, contact
+
+
+def ensure_user(email, roles) -> str:
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{"doctype": "User", "email": email, "first_name": email.split("@")[0], "send_welcome_email": 0}
+		)
+		user.flags.no_welcome_mail = True
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.add_roles(*roles)
+	return email
+
+
+def make_opportunity(**kw):
+	customer, contact = ensure_customer()
+	doc = frappe.get_doc(
+		{
+			"doctype": "Opportunity",
+			"opportunity_from": "Customer",
+			"party_name": customer,
+			"company": company(),
+			"currency": frappe.db.get_value("Company", company(), "default_currency"),
+			"transaction_date": nowdate(),
+			**kw,
+		}
+	)
+	doc.insert()
+	return doc
+
+
+def tick(doc, step=None):
+	for row in doc.sd_checklist:
+		if step is None or row.step == step:
+			row.done = 1
+
+
+def move(doc, step, **values):
+	doc.reload()
+	doc.update(values)
+	doc.set(doc.doctype == "Opportunity" and "sales_stage" or "sd_step", step)
+	doc.save()
+	return doc
+
+
+def log_rows(doc):
+	return frappe.get_all(
+		"Sales Stage Transition Log",
+		filters={"reference_doctype": doc.doctype, "reference_name": doc.name},
+		fields=["kind", "from_step", "to_step", "verdict", "override_reason", "missing", "assigned_to",
+			"days_in_previous", "user"],
+		order_by="transition_time asc, creation asc",
+	)
+
+
+def add_call(doc):
+	frappe.get_doc(
+		{
+			"doctype": "Communication",
+			"communication_type": "Communication",
+			"communication_medium": "Phone",
+			"sent_or_received": "Sent",
+			"subject": "Call",
+			"content": "Discussed the need",
+			"reference_doctype": doc.doctype,
+			"reference_name": doc.name,
+		}
+	).insert(ignore_permissions=True)
+
+
+def quotation_for(opp, rate=1000):
+	q = frappe.get_doc(
+		{
+			"doctype": "Quotation",
+			"quotation_to": "Customer",
+			"party_name": opp.party_name,
+			"company": opp.company,
+			"opportunity": opp.name,
+			"transaction_date": nowdate(),
+			"valid_till": add_days(nowdate(), 30),
+			"items": [{"item_code": ensure_item(), "qty": 1, "rate": rate}],
+		}
+	)
+	q.insert()
+	q.submit()
+	return q
+
+
+def sales_order_for(quotation):
+	from erpnext.selling.doctype.quotation.quotation import make_sales_order
+
+	so = make_sales_order(quotation.name)
+	so.delivery_date = add_days(nowdate(), 10)
+	so.insert()
+	so.submit()
+	return so
+
+
+def invoice_for(so):
+	from erpnext.selling.doctype.sales_order.sales_order import make_sales_invoice
+
+	si = make_sales_invoice(so.name)
+	si.insert()
+	si.submit()
+	return si
+
+
+def payment_for(si):
+	from erpnext.accounts.doctype.payment_entry.payment_entry import get_payment_entry
+
+	pe = get_payment_entry("Sales Invoice", si.name)
+	pe.reference_no = "SD-TEST"
+	pe.reference_date = nowdate()
+	pe.insert()
+	pe.submit()
+	return pe
+
+
+def opportunity_at(step):
+	"""An opportunity walked through the gates up to ``step`` (all criteria met)."""
+	from sales_drive.engine.defaults import OPPORTUNITY_STEPS
+
+	_customer, contact = ensure_customer()
+	opp = make_opportunity(contact_person=contact, opportunity_amount=1000, expected_closing=add_days(nowdate(), 20))
+	for target in OPPORTUNITY_STEPS[1 : OPPORTUNITY_STEPS.index(step) + 1]:
+		current = opp.sales_stage
+		opp.reload()
+		tick(opp)
+		if current in ("Needs Assessment", "Presentation"):
+			add_call(opp)
+		if current == "Proposal Preparation":
+			opp.flags.sd_quotation = quotation_for(opp).name
+		if current == "Contract":
+			q = frappe.get_all("Quotation", {"opportunity": opp.name, "docstatus": 1}, pluck="name")[0]
+			sales_order_for(frappe.get_doc("Quotation", q))
+		if current == "Invoice":
+			so = _orders_of(opp)[0]
+			invoice_for(frappe.get_doc("Sales Order", so))
+		opp.reload()
+		tick(opp)
+		opp.sales_stage = target
+		opp.save()
+	return opp
+
+
+def _orders_of(opp):
+	return frappe.db.sql_list(
+		"""select distinct soi.parent from `tabSales Order Item` soi join `tabQuotation` q
+		on q.name = soi.prevdoc_docname where q.opportunity = %s and soi.docstatus = 1""",
+		opp.name,
+	)
+
+
+def reset_cache():
+	regulations.clear_cache()
+
+
+def change_regulation(testcase, name, edit):
+	"""Edit a regulation for one test and restore it afterwards.
+
+	FrappeTestCase rolls back only at the end of the class, so a test that
+	changes shared configuration puts it back itself.
+	"""
+	doc = frappe.get_doc("Sales Pipeline Regulation", name)
+	original = frappe.copy_doc(doc).as_dict()
+
+	def restore():
+		frappe.set_user("Administrator")
+		current = frappe.get_doc("Sales Pipeline Regulation", name)
+		current.steps, current.criteria = [], []
+		current.update({k: original[k] for k in ("steps", "criteria", "allow_backward", "is_active", "holiday_list")})
+		current.save()
+		reset_cache()
+
+	testcase.addCleanup(restore)
+	edit(doc)
+	doc.save()
+	reset_cache()
+	return doc
