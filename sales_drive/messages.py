@@ -36,7 +36,7 @@ def templates() -> dict[str, str]:
 			"Regulation {regulation} does not allow moving back from {from_step} to {to_step}"
 		),
 		"missing_field": _("{label} is not filled"),
-		"missing_document": _("A submitted {document_type} is required (found {found} of {required})"),
+		"missing_document": _("A {document_type} for this record is required (found {found} of {required})"),
 		"missing_checklist": _("Checklist item not ticked: {item}"),
 		"missing_activity": _(
 			"At least {required} logged activities (calls, e-mails, meetings) are required in this step; found {found}"

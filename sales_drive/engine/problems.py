@@ -35,7 +35,7 @@ TEMPLATES = {
 	"cannot_skip": "Step {step} cannot be skipped",
 	"backward_not_allowed": "Regulation {regulation} does not allow moving back from {from_step} to {to_step}",
 	"missing_field": "{label} is not filled",
-	"missing_document": "A submitted {document_type} is required (found {found} of {required})",
+	"missing_document": "A {document_type} for this record is required (found {found} of {required})",
 	"missing_checklist": "Checklist item not ticked: {item}",
 	"missing_activity": "At least {required} logged activities (calls, e-mails, meetings) are required in this step; found {found}",
 	"missing_condition": "Condition not met: {description}",
