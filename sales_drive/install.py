@@ -139,6 +139,7 @@ def before_uninstall():
 			name = frappe.db.get_value("Custom Field", {"dt": dt, "fieldname": f["fieldname"]})
 			if name:
 				frappe.delete_doc("Custom Field", name, force=True, ignore_permissions=True)
+		_drop_columns(dt, [f["fieldname"] for f in fields])
 		frappe.clear_cache(doctype=dt)
 	for ps in PROPERTY_SETTERS:
 		frappe.db.delete(
@@ -152,6 +153,15 @@ def before_uninstall():
 			frappe.delete_doc("Role", role, force=True, ignore_permissions=True)
 	regulations.clear_cache()
 	frappe.db.commit()
+
+
+def _drop_columns(doctype, fieldnames):
+	"""Deleting a Custom Field leaves its column: drop ours so nothing is left behind."""
+	table = f"tab{doctype}"
+	existing = set(frappe.db.get_table_columns(doctype))
+	drop = [f for f in fieldnames if f in existing and f.startswith("sd_")]
+	if drop:
+		frappe.db.sql_ddl(f"alter table `{table}` " + ", ".join(f"drop column `{f}`" for f in drop))
 
 
 def _still_used(doctype, name):
