@@ -56,17 +56,11 @@ def step_panel(doctype: str, name: str) -> dict:
 			"max_days": step.max_days,
 		}
 	)
-	crit = reg.criteria_of(step_name)
-	needs = gates.Needs(
-		frozenset(c.document_type for c in crit if c.kind == "Document"),
-		any(c.kind == "Activity" for c in crit),
-		any(c.kind == "Checklist" for c in crit),
-	)
-	f = facts.gather(doc, needs)
+	f = facts.gather(doc, gates.needs_to_leave(reg, step_name))
 	labels = {df.fieldname: _(df.label) for df in frappe.get_meta(doctype).fields if df.label}
 	missing = gates.exit_criteria_missing(reg, step_name, f, labels)
 	out["missing"] = messages.render_all(missing)
-	out["criteria_total"] = len(crit)
+	out["criteria_total"] = len(reg.criteria_of(step_name))
 	if doc.get("sd_step_entered_on"):
 		clock = gates.step_clock(
 			doc.sd_step_entered_on, step.max_days, getdate(nowdate()), regulations.calendar_for(doc, active)

@@ -10,7 +10,7 @@ from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from sales_drive import regulations
 from sales_drive.engine import defaults
 from sales_drive.engine.regulation import Regulation
-from sales_drive.setup.custom_fields import CUSTOM_FIELDS, PROPERTY_SETTERS
+from sales_drive.setup.custom_fields import CUSTOM_FIELDS, PROPERTY_SETTERS, by_doctype
 
 ROLES = ("Sales Coach", "Sales Team Lead")
 LOG_INDEXES = {
@@ -134,7 +134,7 @@ def before_uninstall():
 		if doctype in ("Workflow State", "Workflow Action Master") and frappe.db.exists(doctype, name):
 			if not _still_used(doctype, name):
 				frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
-	for dt, fields in CUSTOM_FIELDS.items():
+	for dt, fields in by_doctype().items():
 		for f in fields:
 			name = frappe.db.get_value("Custom Field", {"dt": dt, "fieldname": f["fieldname"]})
 			if name:

@@ -137,7 +137,12 @@ def needed_facts(reg: Regulation, from_step: str | None, to_step: str | None) ->
 	kind = classify(reg, from_step, to_step)
 	if kind in (SAME, BACKWARD, ENTER) or to_step not in reg.order():
 		return Needs()
-	crit = reg.criteria_of(from_step)
+	return needs_to_leave(reg, from_step)
+
+
+def needs_to_leave(reg: Regulation, step: str) -> Needs:
+	"""The facts needed to check every exit criterion of ``step``."""
+	crit = reg.criteria_of(step)
 	return Needs(
 		document_types=frozenset(c.document_type for c in crit if c.kind == "Document"),
 		activities=any(c.kind == "Activity" for c in crit),

@@ -43,10 +43,7 @@ def on_submit(doc, method=None):
 		opp = frappe.get_doc("Opportunity", name)
 		if opp.sales_stage != last:
 			continue
-		needs = gates.needed_facts(reg, last, None)
-		crit = [c for c in reg.criteria_of(last)]
-		f = facts.gather(opp, gates.Needs(frozenset(c.document_type for c in crit if c.kind == "Document"),
-			any(c.kind == "Activity" for c in crit), any(c.kind == "Checklist" for c in crit)))
+		f = facts.gather(opp, gates.needs_to_leave(reg, last))
 		if gates.exit_criteria_missing(reg, last, f):
 			continue
 		write_log(opp, [_row(opp, active, "Won", last, "", verdict="Passed", entered_on=opp.sd_step_entered_on)])

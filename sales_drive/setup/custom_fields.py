@@ -2,11 +2,12 @@
 
 A pure literal (the CI tier parses it without importing frappe). Every
 fieldname starts with ``sd_``; they are created on install and removed on
-uninstall (see :mod:`sales_drive.install`).
+uninstall (see :mod:`sales_drive.install`). A key may be a tuple of doctypes,
+as ``create_custom_fields`` accepts; :func:`by_doctype` expands it.
 """
 
 CUSTOM_FIELDS = {
-	"Opportunity": [
+	("Opportunity", "Lead"): [
 		{
 			"fieldname": "sd_tab",
 			"label": "Regulation",
@@ -114,100 +115,6 @@ CUSTOM_FIELDS = {
 			"no_copy": 1,
 			"translatable": 1,
 		},
-		{
-			"fieldname": "sd_tab",
-			"label": "Regulation",
-			"fieldtype": "Tab Break",
-			"insert_after": "notes",
-		},
-		{
-			"fieldname": "sd_panel",
-			"label": "Step",
-			"fieldtype": "HTML",
-			"insert_after": "sd_tab",
-		},
-		{
-			"fieldname": "sd_checklist",
-			"label": "Checklist",
-			"fieldtype": "Table",
-			"options": "Sales Checklist Item",
-			"insert_after": "sd_panel",
-			"no_copy": 1,
-		},
-		{
-			"fieldname": "sd_override_section",
-			"label": "Gate Override",
-			"fieldtype": "Section Break",
-			"insert_after": "sd_checklist",
-			"collapsible": 1,
-		},
-		{
-			"fieldname": "sd_gate_override",
-			"label": "Override Stage Gate",
-			"fieldtype": "Check",
-			"insert_after": "sd_override_section",
-			"no_copy": 1,
-			"description": "Sales Manager only: move to the chosen step although its gate is not met. The reason is logged.",
-		},
-		{
-			"fieldname": "sd_override_reason",
-			"label": "Override Reason",
-			"fieldtype": "Small Text",
-			"insert_after": "sd_gate_override",
-			"depends_on": "eval:doc.sd_gate_override",
-			"no_copy": 1,
-		},
-		{
-			"fieldname": "sd_tracking_section",
-			"label": "Step Tracking",
-			"fieldtype": "Section Break",
-			"insert_after": "sd_override_reason",
-			"collapsible": 1,
-		},
-		{
-			"fieldname": "sd_regulation",
-			"label": "Regulation",
-			"fieldtype": "Link",
-			"options": "Sales Pipeline Regulation",
-			"insert_after": "sd_tracking_section",
-			"read_only": 1,
-			"no_copy": 1,
-		},
-		{
-			"fieldname": "sd_step_entered_on",
-			"label": "Entered Step On",
-			"fieldtype": "Datetime",
-			"insert_after": "sd_regulation",
-			"read_only": 1,
-			"no_copy": 1,
-		},
-		{
-			"fieldname": "sd_step_due",
-			"label": "Step Due Date",
-			"fieldtype": "Date",
-			"insert_after": "sd_step_entered_on",
-			"read_only": 1,
-			"no_copy": 1,
-			"search_index": 1,
-		},
-		{
-			"fieldname": "sd_overdue",
-			"label": "Step Overdue",
-			"fieldtype": "Check",
-			"insert_after": "sd_step_due",
-			"read_only": 1,
-			"no_copy": 1,
-			"in_standard_filter": 1,
-		},
-		{
-			"fieldname": "sd_overdue_notified",
-			"label": "Overdue Notified",
-			"fieldtype": "Check",
-			"insert_after": "sd_overdue",
-			"read_only": 1,
-			"hidden": 1,
-			"no_copy": 1,
-		},
 	],
 	"Sales Person": [
 		{
@@ -245,3 +152,12 @@ PROPERTY_SETTERS = [
 		"property_type": "Check",
 	},
 ]
+
+
+def by_doctype() -> dict[str, list[dict]]:
+	"""CUSTOM_FIELDS with tuple keys expanded: doctype -> its fields."""
+	out: dict[str, list[dict]] = {}
+	for key, fields in CUSTOM_FIELDS.items():
+		for doctype in key if isinstance(key, tuple) else (key,):
+			out.setdefault(doctype, []).extend(fields)
+	return out
