@@ -1,0 +1,98 @@
+// Copyright (c) 2026, Sales Drive contributors
+// For license information, please see license.txt
+
+const SD_STEPS_METHOD =
+	"sales_drive.sales_drive.report.stage_duration_and_overdue.stage_duration_and_overdue.get_steps";
+
+function sd_load_steps(report) {
+	const doctype = report.get_filter_value("document_type") || "Opportunity";
+	frappe.call({ method: SD_STEPS_METHOD, args: { doctype } }).then((r) => {
+		const step = report.get_filter("step");
+		if (!step) return;
+		step.df.options = (r.message || []).map((value) => ({ value, label: __(value) }));
+		step.set_data(step.df.options);
+	});
+}
+
+frappe.query_reports["Stage Duration and Overdue"] = {
+	filters: [
+		{
+			fieldname: "document_type",
+			label: __("Document Type"),
+			fieldtype: "Select",
+			options: [
+				{ value: "Opportunity", label: __("Opportunity") },
+				{ value: "Lead", label: __("Lead") },
+			],
+			default: "Opportunity",
+			reqd: 1,
+			on_change(report) {
+				sd_load_steps(report);
+				if (report.get_filter_value("step")) {
+					report.set_filter_value("step", ""); // refreshes the report
+				} else {
+					report.refresh();
+				}
+			},
+		},
+		{
+			fieldname: "company",
+			label: __("Company"),
+			fieldtype: "Link",
+			options: "Company",
+			default: frappe.defaults.get_user_default("Company"),
+		},
+		{
+			fieldname: "owner",
+			label: __("Owner"),
+			fieldtype: "Link",
+			options: "User",
+		},
+		{
+			fieldname: "team",
+			label: __("Team"),
+			fieldtype: "Link",
+			options: "Sales Person",
+			get_query: () => ({ filters: { is_group: 1 } }),
+		},
+		{
+			fieldname: "step",
+			label: __("Step"),
+			fieldtype: "Autocomplete",
+			options: [],
+		},
+		{
+			fieldname: "only_overdue",
+			label: __("Only Overdue"),
+			fieldtype: "Check",
+			default: 0,
+		},
+	],
+
+	onload(report) {
+		sd_load_steps(report);
+	},
+
+	formatter(value, row, column, data, default_formatter) {
+		if (data && ["step", "stage"].includes(column.fieldname) && value) {
+			value = __(value);
+		}
+		let formatted = default_formatter(value, row, column, data);
+		if (!data) return formatted;
+
+		if (column.fieldname === "overdue") {
+			return data.overdue
+				? `<span class="indicator-pill red">${__("Overdue")}</span>`
+				: data.limit !== null && data.limit !== undefined
+				? `<span class="indicator-pill green">${__("On Time")}</span>`
+				: "";
+		}
+		if (data.overdue && ["name", "days_in_step", "days_left", "due_date"].includes(column.fieldname)) {
+			formatted =
+				column.fieldname === "name"
+					? `<span class="indicator red">${formatted}</span>`
+					: `<span class="text-danger">${formatted}</span>`;
+		}
+		return formatted;
+	},
+};
