@@ -40,6 +40,9 @@ def step_panel(doctype: str, name: str) -> dict:
 			limit=20,
 		),
 	}
+	for row in out["history"]:
+		if row.days_in_previous is not None and row.days_in_previous < 0:
+			row.days_in_previous = None  # unknown duration
 	if not step:
 		return out
 	idx = order.index(step_name)

@@ -49,8 +49,7 @@ def notify_overdue_steps(today=None):
 				for recipient in {user, managers.get(user)} - {None, "Administrator", "Guest"}:
 					_notify(recipient, doctype, r, settings.get("email_overdue"))
 					notified += 1
-	frappe.db.commit()
-	return notified
+	return notified  # the scheduler commits a job that returns normally
 
 
 def _managers_of(users):

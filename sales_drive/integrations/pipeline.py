@@ -22,6 +22,7 @@ class StageGateError(frappe.ValidationError):
 	pass
 
 
+UNKNOWN_DURATION = -1
 LOST_STATUSES = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "Lost Quotation")}
 
 
@@ -379,7 +380,11 @@ def write_log(doc, rows):
 			"idx": 0,
 		}
 		base.update(row)
-		for numeric in ("days_in_previous", "hours_in_previous", "amount"):
-			base[numeric] = base.get(numeric) or 0
+		base["amount"] = base.get("amount") or 0
+		# Int/Float columns cannot be NULL: an unknown duration (a record that was in
+		# no tracked step, e.g. created before the app) is stored as -1, never as 0
+		for numeric in ("days_in_previous", "hours_in_previous"):
+			if base.get(numeric) is None:
+				base[numeric] = UNKNOWN_DURATION
 		values.append([base.get(f) for f in fields])
 	frappe.db.bulk_insert("Sales Stage Transition Log", fields, values)

@@ -172,6 +172,14 @@ class TestOpportunityGates(FrappeTestCase):
 		rows = log_rows(opp)
 		self.assertEqual((rows[-1].kind, rows[-1].from_step), ("Lost", "Needs Assessment"))
 
+	def test_unknown_duration_is_not_logged_as_zero(self):
+		opp = make_opportunity()
+		frappe.db.set_value("Opportunity", opp.name, "sd_step_entered_on", None)  # a record from before the app
+		opp.reload()
+		opp.declare_enquiry_lost([{"lost_reason": _lost_reason()}], [], "No budget")
+		row = log_rows(opp)[-1]
+		self.assertEqual((row.kind, row.days_in_previous), ("Lost", -1))
+
 	def test_gate_error_is_translated(self):
 		opp = make_opportunity()
 		frappe.local.lang = "ru"

@@ -117,7 +117,7 @@ def fetch(doctype, from_date, to_date, company=None, group_by=None):
 	durations = frappe.db.sql(
 		f"""select {group} as grp, from_step, days_in_previous, count(*) as n
 		from {LOG}
-		where {where} and kind != %(enter)s and from_step != '' and days_in_previous is not null
+		where {where} and kind != %(enter)s and from_step != '' and days_in_previous >= 0
 		group by {group_key}from_step, days_in_previous
 		order by null""",
 		values,
