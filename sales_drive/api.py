@@ -65,14 +65,19 @@ def step_panel(doctype: str, name: str) -> dict:
 	out["missing"] = messages.render_all(missing)
 	out["criteria_total"] = len(reg.criteria_of(step_name))
 	if doc.get("sd_step_entered_on"):
-		clock = gates.step_clock(
-			doc.sd_step_entered_on, step.max_days, getdate(nowdate()), regulations.calendar_for(doc, active)
-		)
+		today = getdate(nowdate())
+		cal = regulations.calendar_for(doc, active)
+		clock = gates.step_clock(doc.sd_step_entered_on, step.max_days, today, cal)
+		# the due date fixed when the record entered the step is what the list, the
+		# overdue job and the reports go by; the form says the same
+		due = getdate(doc.sd_step_due) if doc.get("sd_step_due") else clock.due_date
+		overdue = today > due
+		days_left = -cal.days_between(due, today) if overdue else cal.days_between(today, due)
 		out["clock"] = {
 			"entered_on": str(clock.entered_on),
 			"days_in_step": clock.days_in_step,
-			"due_date": str(clock.due_date),
-			"days_left": clock.days_left,
-			"overdue": clock.overdue,
+			"due_date": str(due),
+			"days_left": days_left,
+			"overdue": overdue,
 		}
 	return out

@@ -94,3 +94,11 @@ class TestOverdue(FrappeTestCase):
 		self.assertEqual(data["clock"]["days_in_step"], 0)
 		self.assertFalse(data["clock"]["overdue"])
 		self.assertEqual(data["history"][0]["kind"], "Enter")
+
+	def test_step_panel_goes_by_the_stored_due_date(self):
+		opp = make_opportunity()
+		frappe.db.set_value("Opportunity", opp.name, "sd_step_due", add_days(nowdate(), -10))
+		clock = step_panel("Opportunity", opp.name)["clock"]
+		self.assertTrue(clock["overdue"])
+		self.assertLess(clock["days_left"], 0)
+		self.assertEqual(clock["due_date"], str(getdate(add_days(nowdate(), -10))))

@@ -13,10 +13,9 @@
 			const text = c.overdue
 				? __("Step {0} is overdue by {1} working days (due {2})", [__(data.step), -c.days_left, frappe.datetime.str_to_user(c.due_date)])
 				: __("Step {0}: {1} working days left (due {2})", [__(data.step), c.days_left, frappe.datetime.str_to_user(c.due_date)]);
-			frm.dashboard.set_headline_alert(
-				`<div class="${c.overdue ? "text-danger" : "text-muted"}">${esc(text)}</div>`
-			);
-			if (c.overdue) frm.page.set_indicator(__("Overdue"), "red");
+			frm.dashboard.clear_headline();
+			frm.dashboard.set_headline_alert(esc(text), c.overdue ? "red" : "blue");
+			if (c.overdue) frm.page.set_indicator(__("Step Overdue"), "red");
 		}
 		if (!wrapper) return;
 		const row = (label, value) =>
@@ -52,6 +51,7 @@
 	};
 
 	const refresh = (frm) => {
+		frm.dashboard.clear_headline();
 		if (frm.is_new()) return;
 		frappe
 			.xcall("sales_drive.api.step_panel", { doctype: frm.doctype, name: frm.doc.name })

@@ -5,7 +5,10 @@
 		settings.add_fields = [...(settings.add_fields || []), "sd_overdue"];
 		const original = settings.get_indicator;
 		settings.get_indicator = function (doc) {
-			if (doc.sd_overdue) return [__("Step Overdue"), "red", "sd_overdue,=,1"];
+			if (doc.sd_overdue) {
+				const label = doc.status ? `${__(doc.status)} · ${__("Step Overdue")}` : __("Step Overdue");
+				return [label, "red", "sd_overdue,=,1"];
+			}
 			return original ? original.call(this, doc) : null;
 		};
 	}

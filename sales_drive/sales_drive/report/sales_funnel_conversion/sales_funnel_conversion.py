@@ -164,7 +164,7 @@ def get_summary(counts, rows, order):
 		{"value": entered, "label": _("Entered the Funnel"), "datatype": "Int", "indicator": "Blue"},
 		{"value": won, "label": _("Won"), "datatype": "Int", "indicator": "Green"},
 		{"value": lost, "label": _("Lost"), "datatype": "Int", "indicator": "Red" if lost else "Grey"},
-		{"value": conversion, "label": _("Overall Conversion"), "datatype": "Percent", "indicator": "Blue"},
+		{"value": conversion, "label": _("Overall Conversion"), "datatype": "Percent", "precision": 1, "indicator": "Blue"},
 	]
 
 
@@ -190,9 +190,10 @@ def get_columns(group_by=None):
 			"fieldname": "conversion",
 			"label": _("Conversion to Next Step %"),
 			"fieldtype": "Percent",
+			"precision": 1,
 			"width": 130,
 		},
-		{"fieldname": "pass_rate", "label": _("Pass Rate %"), "fieldtype": "Percent", "width": 110},
+		{"fieldname": "pass_rate", "label": _("Pass Rate %"), "fieldtype": "Percent", "precision": 1, "width": 110},
 		{
 			"fieldname": "median_days",
 			"label": _("Median Working Days in Step"),

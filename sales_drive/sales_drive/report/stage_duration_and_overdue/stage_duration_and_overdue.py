@@ -201,6 +201,7 @@ def get_summary(rows):
 			"value": share,
 			"label": _("Overdue %"),
 			"datatype": "Percent",
+			"precision": 1,
 			"indicator": "Red" if overdue else "Green",
 		},
 	]
