@@ -1,0 +1,220 @@
+"""Plan decomposition: a period's target split into daily targets per person.
+
+Money is handled as integer minor units (kopecks, cents) inside and returned
+as ``Decimal``: rounding never creates or loses money.
+
+- ``allocate``: the plan amount split by shares (largest remainder), so the
+  allocations add up to the plan exactly.
+- base daily targets: a person's allocation split evenly over the working
+  days; the leftover minor units go one each to the earliest days, so the
+  base targets add up to the allocation exactly.
+- policies:
+
+  ``next_day`` (the method's rule) — what a person fell short of on a day is
+  added to their next working day. A **surplus** is carried the same way, as a
+  credit: it lowers the next day's target, never below zero, and what does
+  not fit is carried on. In closed form: the target of day *d* is
+  ``max(0, base targets through d − fact through d−1)``.
+
+  ``spread`` — each day's target is what remains of the person's allocation
+  (allocation − fact so far) divided by the working days left, today
+  included; never below zero.
+
+  ``none`` — the base target every day; nothing is carried.
+
+  ``carried_in`` is the target minus the base target: positive when a
+  shortfall was carried in, negative when a surplus lowered it.
+- facts on a day that is not a working day (a Saturday sale) count on the
+  next working day; facts after the last working day count on the last one,
+  facts before the first on the first.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+POLICIES = ("next_day", "spread", "none")
+CENT = Decimal("0.01")
+
+
+class PlanError(ValueError):
+	pass
+
+
+@dataclass(slots=True)
+class PlanRow:
+	date: date
+	sales_person: str
+	base: Decimal
+	target: Decimal
+	fact: Decimal
+	carried_in: Decimal
+	cumulative_target: Decimal  # base targets so far: the plan's pace, without carry-over
+	cumulative_fact: Decimal
+
+	def __getitem__(self, key):
+		return getattr(self, key)
+
+
+def to_cents(value) -> int:
+	return int((Decimal(value) * 100).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def from_cents(cents: int) -> Decimal:
+	return Decimal(cents).scaleb(-2)
+
+
+def allocate(amount: Decimal, shares: Mapping[str, Decimal]) -> dict[str, Decimal]:
+	"""Split ``amount`` by percentage shares (summing to 100); exact to the minor unit."""
+	cents = _allocate_cents(to_cents(amount), shares)
+	return {person: from_cents(c) for person, c in cents.items()}
+
+
+def _allocate_cents(total: int, shares: Mapping[str, Decimal]) -> dict[str, int]:
+	if not shares:
+		raise PlanError("No allocations")
+	share_sum = sum(Decimal(s) for s in shares.values())
+	if share_sum != 100:
+		raise PlanError(f"Shares add up to {share_sum}, not 100")
+	if any(Decimal(s) < 0 for s in shares.values()):
+		raise PlanError("A share is negative")
+	exact = {p: Decimal(total) * Decimal(s) / 100 for p, s in shares.items()}
+	floors = {p: int(v) for p, v in exact.items()}
+	left = total - sum(floors.values())
+	# largest remainder first; ties in the order given
+	order = sorted(shares, key=lambda p: (-(exact[p] - floors[p]), list(shares).index(p)))
+	for p in order[:left]:
+		floors[p] += 1
+	return floors
+
+
+def base_targets(allocation_cents: int, days: int) -> list[int]:
+	"""An allocation split over ``days``; leftover units go to the earliest days."""
+	if days <= 0:
+		raise PlanError("The period has no working days")
+	base, left = divmod(allocation_cents, days)
+	return [base + 1 if i < left else base for i in range(days)]
+
+
+def _facts_by_day(
+	working_days: Sequence[date], facts: Mapping[tuple[date, str], Decimal]
+) -> dict[str, list[int]]:
+	out: dict[str, list[int]] = {}
+	n = len(working_days)
+	for (day, person), value in facts.items():
+		i = min(bisect_left(working_days, day), n - 1)
+		out.setdefault(person, [0] * n)[i] += to_cents(value)
+	return out
+
+
+def decompose(
+	amount: Decimal,
+	working_days: Sequence[date],
+	allocations: Mapping[str, Decimal],
+	facts: Mapping[tuple[date, str], Decimal] | None = None,
+	policy: str = "next_day",
+) -> list[PlanRow]:
+	"""Daily targets per (working day, sales person), in date order.
+
+	``allocations`` maps each sales person to a share in percent (summing to
+	100). See the module docstring for the policies.
+	"""
+	if Decimal(amount) < 0:
+		raise PlanError("The plan amount is negative")
+	return decompose_cents(
+		_allocate_cents(to_cents(amount), allocations), working_days, facts or {}, policy
+	)
+
+
+def decompose_fixed(
+	amounts: Mapping[str, Decimal],
+	working_days: Sequence[date],
+	facts: Mapping[tuple[date, str], Decimal] | None = None,
+	policy: str = "next_day",
+) -> list[PlanRow]:
+	"""Like :func:`decompose` with a fixed amount per person instead of shares."""
+	if any(Decimal(a) < 0 for a in amounts.values()):
+		raise PlanError("An allocation is negative")
+	return decompose_cents({p: to_cents(a) for p, a in amounts.items()}, working_days, facts or {}, policy)
+
+
+def decompose_cents(
+	allocation_cents: Mapping[str, int],
+	working_days: Sequence[date],
+	facts: Mapping[tuple[date, str], Decimal],
+	policy: str,
+) -> list[PlanRow]:
+	if policy not in POLICIES:
+		raise PlanError(f"Unknown carry-over policy {policy!r}")
+	days = list(working_days)
+	if not days:
+		raise PlanError("The period has no working days")
+	if days != sorted(set(days)):
+		raise PlanError("Working days must be distinct and in order")
+	n = len(days)
+	fact_days = _facts_by_day(days, facts)
+	zero = [0] * n
+	columns: dict[str, tuple[list[int], list[int], list[int]]] = {}
+	for person, alloc in allocation_cents.items():
+		base = base_targets(alloc, n)
+		fact = fact_days.get(person, zero)
+		target = [0] * n
+		cum_base = cum_fact = 0
+		for i in range(n):
+			cum_base += base[i]
+			if policy == "next_day":
+				target[i] = max(0, cum_base - cum_fact)
+			elif policy == "spread":
+				remaining = alloc - cum_fact
+				if remaining <= 0:
+					target[i] = 0
+				else:
+					target[i] = (remaining + (n - i) // 2) // (n - i)  # round half up
+			else:
+				target[i] = base[i]
+			cum_fact += fact[i]
+		columns[person] = (base, target, fact)
+
+	memo: dict[int, Decimal] = {}
+
+	def dec(cents: int) -> Decimal:
+		value = memo.get(cents)
+		if value is None:
+			value = memo[cents] = from_cents(cents)
+		return value
+
+	rows: list[PlanRow] = []
+	cum = {p: [0, 0] for p in columns}
+	for i, day in enumerate(days):
+		for person, (base, target, fact) in columns.items():
+			c = cum[person]
+			c[0] += base[i]
+			c[1] += fact[i]
+			rows.append(
+				PlanRow(day, person, dec(base[i]), dec(target[i]), dec(fact[i]), dec(target[i] - base[i]),
+					dec(c[0]), dec(c[1]))
+			)
+	return rows
+
+
+def department_by_day(rows: Sequence[PlanRow]) -> dict[date, dict[str, Decimal]]:
+	"""Sum the rows of every person per day: target, fact, carried_in, base."""
+	out: dict[date, dict[str, Decimal]] = {}
+	for r in rows:
+		d = out.setdefault(r.date, {"base": Decimal(0), "target": Decimal(0), "fact": Decimal(0), "carried_in": Decimal(0)})
+		d["base"] += r.base
+		d["target"] += r.target
+		d["fact"] += r.fact
+		d["carried_in"] += r.carried_in
+	return out
+
+
+def pace_forecast(fact_to_date: Decimal, days_done: int, days_total: int) -> Decimal:
+	"""Fact at the period's end if the pace so far continues."""
+	if days_done <= 0:
+		return Decimal(0)
+	return (Decimal(fact_to_date) * days_total / days_done).quantize(CENT, ROUND_HALF_UP)
