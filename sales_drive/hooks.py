@@ -8,6 +8,7 @@ required_apps = ["frappe/erpnext"]
 
 after_install = "sales_drive.install.after_install"
 before_uninstall = "sales_drive.install.before_uninstall"
+after_migrate = "sales_drive.install.after_migrate"
 before_tests = "sales_drive.install.before_tests"
 
 doctype_js = {
@@ -28,7 +29,18 @@ _pipeline_events = {
 doc_events = {
 	"Lead": _pipeline_events,
 	"Opportunity": {**_pipeline_events, "after_insert": "sales_drive.integrations.pipeline.after_insert"},
-	"Payment Entry": {"on_submit": "sales_drive.integrations.payment.on_submit"},
+	"Payment Entry": {
+		"on_submit": ["sales_drive.integrations.payment.on_submit", "sales_drive.plans.on_document_change"],
+		"on_cancel": "sales_drive.plans.on_document_change",
+	},
+	"Sales Invoice": {
+		"on_submit": "sales_drive.plans.on_document_change",
+		"on_cancel": "sales_drive.plans.on_document_change",
+	},
+	"Sales Order": {
+		"on_submit": "sales_drive.plans.on_document_change",
+		"on_cancel": "sales_drive.plans.on_document_change",
+	},
 	"Holiday List": {"on_update": "sales_drive.regulations.clear_cache"},
 	"Company": {"on_update": "sales_drive.regulations.clear_cache"},
 	"Sales Drive Settings": {"on_update": "sales_drive.regulations.clear_cache"},
@@ -36,4 +48,5 @@ doc_events = {
 
 scheduler_events = {
 	"hourly": ["sales_drive.tasks.notify_overdue_steps"],
+	"daily": ["sales_drive.plans.reconcile"],
 }

@@ -31,6 +31,13 @@ def after_install():
 	frappe.db.commit()
 
 
+def after_migrate():
+	"""Keep custom fields, property setters and indexes in step with this version (idempotent)."""
+	create_custom_fields(_with_module(CUSTOM_FIELDS), ignore_validate=True)
+	create_property_setters()
+	add_log_indexes()
+
+
 def _with_module(fields_by_doctype):
 	return {
 		dt: [{**f, "module": "Sales Drive", "is_system_generated": 0} for f in fields]
@@ -91,6 +98,7 @@ def regulation_doc(reg: Regulation) -> dict:
 				"max_days": s.max_days,
 				"allow_skip": int(s.allow_skip),
 				"allows_conversion": int(s.allows_conversion),
+				"probability": s.probability,
 				"tasks": s.tasks,
 				"actions": s.actions,
 				"key_success_factor": s.key_success_factor,

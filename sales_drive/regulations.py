@@ -44,6 +44,7 @@ def from_doc(doc) -> Regulation:
 			handoff_specialisation=row.handoff_specialisation or "",
 			handoff_method=row.handoff_method or "Round Robin",
 			allows_conversion=bool(cint(row.allows_conversion)),
+			probability=cint(row.probability) if row.get("probability") not in (None, "") else None,
 			tasks=row.tasks or "",
 			actions=row.actions or "",
 			key_success_factor=row.key_success_factor or "",

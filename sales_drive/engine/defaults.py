@@ -28,6 +28,7 @@ def opportunity_regulation(name: str = "Opportunity B2B") -> Regulation:
 	steps = (
 		s(
 			"Qualification",
+			probability=10,
 			stage="Leads Development",
 			responsible_role="Sales User",
 			specialisation="Hunter",
@@ -39,6 +40,7 @@ def opportunity_regulation(name: str = "Opportunity B2B") -> Regulation:
 		),
 		s(
 			"Needs Assessment",
+			probability=20,
 			stage="Leads Conversion",
 			responsible_role="Sales User",
 			specialisation="Closer",
@@ -50,6 +52,7 @@ def opportunity_regulation(name: str = "Opportunity B2B") -> Regulation:
 		),
 		s(
 			"Presentation",
+			probability=30,
 			stage="Leads Conversion",
 			responsible_role="Sales User",
 			specialisation="Closer",
@@ -61,6 +64,7 @@ def opportunity_regulation(name: str = "Opportunity B2B") -> Regulation:
 		),
 		s(
 			"Proposal Preparation",
+			probability=40,
 			stage="Leads Conversion",
 			responsible_role="Sales User",
 			specialisation="Closer",
@@ -72,6 +76,7 @@ def opportunity_regulation(name: str = "Opportunity B2B") -> Regulation:
 		),
 		s(
 			"Proposal Approval",
+			probability=60,
 			stage="Leads Conversion",
 			responsible_role="Sales User",
 			specialisation="Closer",
@@ -83,6 +88,7 @@ def opportunity_regulation(name: str = "Opportunity B2B") -> Regulation:
 		),
 		s(
 			"Contract",
+			probability=80,
 			stage="Leads Conversion",
 			responsible_role="Sales User",
 			specialisation="Closer",
@@ -94,6 +100,7 @@ def opportunity_regulation(name: str = "Opportunity B2B") -> Regulation:
 		),
 		s(
 			"Invoice",
+			probability=90,
 			stage="Client Fulfillment",
 			responsible_role="Accounts User",
 			specialisation="Closer",
@@ -105,6 +112,7 @@ def opportunity_regulation(name: str = "Opportunity B2B") -> Regulation:
 		),
 		s(
 			"Payment",
+			probability=95,
 			stage="Client Fulfillment",
 			responsible_role="Sales User",
 			specialisation="Farmer",

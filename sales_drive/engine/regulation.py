@@ -59,6 +59,7 @@ class Step:
 	handoff_specialisation: str = ""
 	handoff_method: str = "Round Robin"
 	allows_conversion: bool = False
+	probability: int | None = None
 	tasks: str = ""
 	actions: str = ""
 	key_success_factor: str = ""

@@ -116,6 +116,24 @@ CUSTOM_FIELDS = {
 			"translatable": 1,
 		},
 	],
+	"Opportunity": [
+		{
+			"fieldname": "sd_forecast_category",
+			"label": "Forecast Category",
+			"fieldtype": "Select",
+			"options": "\nCommit\nBest Case\nPipeline",
+			"insert_after": "probability",
+			"in_standard_filter": 1,
+			"description": "Commit: will close this period. Best case: may close. Pipeline: open, not expected this period.",
+		},
+		{
+			"fieldname": "sd_next_contact",
+			"label": "Next Contact Date",
+			"fieldtype": "Date",
+			"insert_after": "expected_closing",
+			"in_standard_filter": 1,
+		},
+	],
 	"Sales Person": [
 		{
 			"fieldname": "sd_specialisation",
