@@ -42,6 +42,16 @@ TEMPLATES = {
 	"lead_not_ready": "An Opportunity can be made from lead {lead} only once it has reached step {step}; it is in step {current}",
 	"override_reason": "An override needs a reason",
 	"override_not_permitted": "You are not permitted to override a stage gate",
+	# base cooling rules
+	"cooling_unknown_trigger": "Cooling rule {rule}: unknown trigger {trigger}",
+	"cooling_days": "Cooling rule {rule}: the cooling period must be at least 1 day, not {value}",
+	"cooling_unknown_scope": "Cooling rule {rule}: unknown scope {scope}",
+	"cooling_scope_mismatch": "Cooling rule {rule}: scope {scope} cannot match a {doctype}, which trigger {trigger} cools",
+	"cooling_unknown_mode": "Cooling rule {rule}: unknown mode {mode}",
+	"cooling_final_reason": "Cooling rule {rule} names lost reason {reason}, which is final: a final reason closes for good and cannot cool",
+	"cooling_grace_days": "Cooling rule {rule}: the days after a cooling that still count as a repeat cannot be negative ({value})",
+	"cooling_refusals": "Cooling rule {rule}: repeated refusals need at least 2 refusals within at least 1 day (now {refusals} within {days})",
+	"cooling_conflicting_modes": "Cooling rules {rule} and {other} both cool on {trigger} with scope {scope} but in different modes",
 }
 
 
