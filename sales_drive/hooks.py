@@ -12,8 +12,9 @@ after_migrate = "sales_drive.install.after_migrate"
 before_tests = "sales_drive.install.before_tests"
 
 doctype_js = {
-	"Lead": "public/js/pipeline_form.js",
-	"Opportunity": "public/js/pipeline_form.js",
+	"Lead": ["public/js/pipeline_form.js", "public/js/cooling.js"],
+	"Opportunity": ["public/js/pipeline_form.js", "public/js/cooling.js"],
+	"Customer": "public/js/cooling.js",
 }
 doctype_list_js = {
 	"Lead": "public/js/pipeline_list.js",
@@ -27,8 +28,22 @@ _pipeline_events = {
 }
 
 doc_events = {
-	"Lead": _pipeline_events,
-	"Opportunity": {**_pipeline_events, "after_insert": "sales_drive.integrations.pipeline.after_insert"},
+	"Lead": {
+		**_pipeline_events,
+		"validate": ["sales_drive.integrations.pipeline.validate", "sales_drive.integrations.cooling.lead_validate"],
+		"on_update": ["sales_drive.integrations.pipeline.on_update", "sales_drive.integrations.cooling.lead_on_update"],
+	},
+	"Opportunity": {
+		**_pipeline_events,
+		"validate": ["sales_drive.integrations.pipeline.validate", "sales_drive.integrations.cooling.opportunity_validate"],
+		"on_update": ["sales_drive.integrations.pipeline.on_update", "sales_drive.integrations.cooling.opportunity_on_update"],
+		"after_insert": "sales_drive.integrations.pipeline.after_insert",
+	},
+	# base cooling: no contact with a cooling party (sales_drive/integrations/cooling.py)
+	"Quotation": {"on_update_after_submit": "sales_drive.integrations.cooling.quotation_on_update_after_submit"},
+	"Communication": {"validate": "sales_drive.integrations.cooling.communication_validate"},
+	"Event": {"validate": "sales_drive.integrations.cooling.event_validate"},
+	"Opportunity Lost Reason": {"validate": "sales_drive.base_cooling.validate_lost_reason"},
 	"Payment Entry": {
 		"on_submit": ["sales_drive.integrations.payment.on_submit", "sales_drive.plans.on_document_change"],
 		"on_cancel": "sales_drive.plans.on_document_change",
@@ -44,9 +59,10 @@ doc_events = {
 	"Holiday List": {"on_update": "sales_drive.regulations.clear_cache"},
 	"Company": {"on_update": "sales_drive.regulations.clear_cache"},
 	"Sales Drive Settings": {"on_update": "sales_drive.regulations.clear_cache"},
+	"ToDo": {"validate": "sales_drive.integrations.cooling.todo_validate"},
 }
 
 scheduler_events = {
 	"hourly": ["sales_drive.tasks.notify_overdue_steps"],
-	"daily": ["sales_drive.plans.reconcile"],
+	"daily": ["sales_drive.plans.reconcile", "sales_drive.base_cooling.return_cooled_parties"],
 }

@@ -28,6 +28,7 @@ def after_install():
 	settings.flags.ignore_permissions = True
 	settings.save()
 	create_default_regulations()
+	create_cooling_defaults()
 	frappe.db.commit()
 
 
@@ -36,6 +37,7 @@ def after_migrate():
 	create_custom_fields(_with_module(CUSTOM_FIELDS), ignore_validate=True)
 	create_property_setters()
 	add_log_indexes()
+	create_cooling_defaults()
 
 
 def _with_module(fields_by_doctype):
@@ -134,6 +136,7 @@ def create_default_regulations():
 
 def before_uninstall():
 	frappe.flags.in_uninstall = True
+	remove_cooling_defaults()
 	raw = frappe.db.get_single_value("Sales Drive Settings", "installed_records") or "[]"
 	for doctype, name in reversed(json.loads(raw)):
 		if doctype == "Workflow" and frappe.db.exists("Workflow", name):
@@ -185,3 +188,74 @@ def before_tests():
 	erpnext_before_tests()
 	if not frappe.db.exists("Sales Pipeline Regulation", {"pipeline": "Opportunity"}):
 		after_install()
+
+
+# --- base cooling (METHOD.md §4) ------------------------------------------------------------
+
+FINAL_LOST_REASONS = ("Decision maker died", "Business closed")
+COOLING_INDEXES = {"sd_cooling_status_until": "(status, until_date)", "sd_cooling_party": "(party_type, party)"}
+
+
+def default_cooling_rules():
+	"""A loss for any non-final reason cools the party 90 days, blocking contact (editable)."""
+	from frappe import _
+
+	return (
+		{
+			"rule_name": _("Lost Opportunity cools the customer 90 days"),
+			"trigger": "Opportunity Lost",
+			"scope": "Customer and Contacts",
+		},
+		{"rule_name": _("Lost Lead cools 90 days"), "trigger": "Lead Lost", "scope": "Record Only"},
+	)
+
+
+def create_cooling_defaults():
+	"""Final lost reasons and the default rules, once: what an admin deletes stays deleted."""
+	from frappe import _
+
+	from sales_drive.workflows.sync import _remember
+
+	add_cooling_indexes()
+	raw = frappe.db.get_single_value("Sales Drive Settings", "installed_records") or "[]"
+	done = {tuple(r) for r in json.loads(raw)}
+	if ("Sales Drive Cooling", "defaults") in done:
+		return
+	for reason in FINAL_LOST_REASONS:
+		name = _(reason)
+		if frappe.db.exists("Opportunity Lost Reason", name):
+			frappe.db.set_value("Opportunity Lost Reason", name, "sd_final", 1)
+			continue
+		frappe.get_doc({"doctype": "Opportunity Lost Reason", "lost_reason": name, "sd_final": 1}).insert(
+			ignore_permissions=True
+		)
+		_remember("Opportunity Lost Reason", name)
+	for rule in default_cooling_rules():
+		if frappe.db.exists("Base Cooling Rule", {"trigger": rule["trigger"], "scope": rule["scope"]}):
+			continue
+		frappe.get_doc(
+			{"doctype": "Base Cooling Rule", "enabled": 1, "cooling_days": 90, "mode": "Block",
+				"extension": "Restart Period", "grace_days": 30, **rule}
+		).insert(ignore_permissions=True)
+	_remember("Sales Drive Cooling", "defaults")
+
+
+def add_cooling_indexes():
+	table = "tabCooling Record"
+	if not frappe.db.table_exists("Cooling Record"):
+		return
+	existing = {row[2] for row in frappe.db.sql(f"show index from `{table}`")}
+	for name, columns in COOLING_INDEXES.items():
+		if name not in existing:
+			frappe.db.sql_ddl(f"alter table `{table}` add index `{name}` {columns}")
+
+
+def remove_cooling_defaults():
+	"""The lost reasons the app created (the rules and records go with their doctypes)."""
+	raw = frappe.db.get_single_value("Sales Drive Settings", "installed_records") or "[]"
+	for doctype, name in json.loads(raw):
+		if doctype != "Opportunity Lost Reason" or not frappe.db.exists(doctype, name):
+			continue
+		# a reason that opportunities name stays: removing it would rewrite the users' data
+		if not frappe.db.exists("Opportunity Lost Reason Detail", {"lost_reason": name}):
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)

@@ -85,6 +85,25 @@ def templates() -> dict[str, str]:
 		"rating_no_skill": _("Skill rating {row} names no skill"),
 		"rating_out_of_scale": _("Skill {skill}: the rating {rating} is outside the scale from 1 to {scale_max}"),
 		"feedback_empty": _("Write what worked or what to change, or rate at least one skill"),
+		"cooling_unknown_trigger": _("Cooling rule {rule}: unknown trigger {trigger}"),
+		"cooling_days": _("Cooling rule {rule}: the cooling period must be at least 1 day, not {value}"),
+		"cooling_unknown_scope": _("Cooling rule {rule}: unknown scope {scope}"),
+		"cooling_scope_mismatch": _(
+			"Cooling rule {rule}: scope {scope} cannot match a {doctype}, which trigger {trigger} cools"
+		),
+		"cooling_unknown_mode": _("Cooling rule {rule}: unknown mode {mode}"),
+		"cooling_final_reason": _(
+			"Cooling rule {rule} names lost reason {reason}, which is final: a final reason closes for good and cannot cool"
+		),
+		"cooling_grace_days": _(
+			"Cooling rule {rule}: the days after a cooling that still count as a repeat cannot be negative ({value})"
+		),
+		"cooling_refusals": _(
+			"Cooling rule {rule}: repeated refusals need at least 2 refusals within at least 1 day (now {refusals} within {days})"
+		),
+		"cooling_conflicting_modes": _(
+			"Cooling rules {rule} and {other} both cool on {trigger} with scope {scope} but in different modes"
+		),
 	}
 
 

@@ -145,6 +145,44 @@ CUSTOM_FIELDS = {
 			"in_standard_filter": 1,
 		},
 	],
+	# base cooling (METHOD.md §4): the list filter of cooling parties, the organisation key of a
+	# lead (normalised company name), and final lost reasons
+	("Lead", "Opportunity", "Customer"): [
+		{
+			"fieldname": "sd_cooling_until",
+			"label": "Cooling Until",
+			"fieldtype": "Date",
+			"insert_after": "territory",
+			"read_only": 1,
+			"no_copy": 1,
+			"in_standard_filter": 1,
+			"search_index": 1,
+			"description": "The party refused and rests until this day: nobody contacts it before.",
+		},
+	],
+	("Lead",): [
+		{
+			"fieldname": "sd_org_key",
+			"label": "Organisation Key",
+			"fieldtype": "Data",
+			"insert_after": "company_name",
+			"read_only": 1,
+			"hidden": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
+	],
+	"Opportunity Lost Reason": [
+		{
+			"fieldname": "sd_final",
+			"label": "Final",
+			"fieldtype": "Check",
+			"insert_after": "lost_reason",
+			"in_list_view": 1,
+			"in_standard_filter": 1,
+			"description": "A final reason (the decision maker died, the business closed) closes the party for good. Any other reason is temporary: the party cools and returns to the base.",
+		},
+	],
 }
 
 # The field holding a pipeline"s step, per doctype.
