@@ -25,6 +25,7 @@ _pipeline_events = {
 	"validate": "sales_drive.integrations.pipeline.validate",
 	"on_update": "sales_drive.integrations.pipeline.on_update",
 	"on_trash": "sales_drive.integrations.pipeline.on_trash",
+	"on_change": "sales_drive.integrations.pipeline.on_change",
 }
 
 doc_events = {
@@ -59,10 +60,30 @@ doc_events = {
 	"Holiday List": {"on_update": "sales_drive.regulations.clear_cache"},
 	"Company": {"on_update": "sales_drive.regulations.clear_cache"},
 	"Sales Drive Settings": {"on_update": "sales_drive.regulations.clear_cache"},
-	"ToDo": {"validate": "sales_drive.integrations.cooling.todo_validate"},
+	"ToDo": {
+		"on_update": "sales_drive.coaching.on_todo_update",
+		"validate": "sales_drive.integrations.cooling.todo_validate",
+	},
 }
 
 scheduler_events = {
 	"hourly": ["sales_drive.tasks.notify_overdue_steps"],
 	"daily": ["sales_drive.plans.reconcile", "sales_drive.base_cooling.return_cooled_parties"],
+}
+
+# coaching notes are private to the coach, the coached people and the managers' team lead
+# (sales_drive/coaching_permissions.py): rows, single documents, reports, REST and exports
+permission_query_conditions = {
+	"Coaching Session": "sales_drive.coaching_permissions.query_conditions",
+	"Call Review": "sales_drive.coaching_permissions.query_conditions",
+	"Sales Feedback": "sales_drive.coaching_permissions.query_conditions",
+	"Coaching Participant": "sales_drive.coaching_permissions.child_query_conditions",
+	"Coaching Action Item": "sales_drive.coaching_permissions.child_query_conditions",
+	"Call Review Score": "sales_drive.coaching_permissions.child_query_conditions",
+	"Sales Feedback Rating": "sales_drive.coaching_permissions.child_query_conditions",
+}
+has_permission = {
+	"Coaching Session": "sales_drive.coaching_permissions.has_permission",
+	"Call Review": "sales_drive.coaching_permissions.has_permission",
+	"Sales Feedback": "sales_drive.coaching_permissions.has_permission",
 }

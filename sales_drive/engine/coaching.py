@@ -80,6 +80,11 @@ def _dec(value) -> Decimal:
 	return Decimal(value if value not in (None, "") else 0)
 
 
+def _plain(value: Decimal) -> str:
+	"""A number for a message: 90, 99.5, -20 (never 9E+1)."""
+	return format(value.normalize(), "f")
+
+
 def _round(value: Decimal) -> Decimal:
 	return value.quantize(TWO_PLACES, ROUND_HALF_UP)
 
@@ -109,15 +114,15 @@ def validate_script(criteria: Sequence[Criterion], mandatory_cap=DEFAULT_MANDATO
 			problems.append(Problem("criterion_duplicate", {"criterion": name}))
 		seen.add(name.casefold())
 		if _dec(c.weight) <= 0:
-			problems.append(Problem("criterion_weight", {"criterion": name or i, "weight": _dec(c.weight)}))
+			problems.append(Problem("criterion_weight", {"criterion": name or i, "weight": _plain(_dec(c.weight))}))
 		if int(c.scale_max or 0) < 1:
 			problems.append(Problem("criterion_scale", {"criterion": name or i, "scale_max": c.scale_max}))
 	total = sum((_dec(c.weight) for c in criteria), Decimal(0))
 	if total != HUNDRED:
-		problems.append(Problem("script_weights_sum", {"total": total.normalize()}))
+		problems.append(Problem("script_weights_sum", {"total": _plain(total)}))
 	cap = _dec(mandatory_cap)
 	if not 0 <= cap <= HUNDRED:
-		problems.append(Problem("script_cap_range", {"cap": cap.normalize()}))
+		problems.append(Problem("script_cap_range", {"cap": _plain(cap)}))
 	return problems
 
 
@@ -147,7 +152,7 @@ def validate_review(criteria: Sequence[Criterion], scores: Mapping[str, object])
 			problems.append(
 				Problem(
 					"review_score_out_of_scale",
-					{"criterion": c.name, "score": number.normalize(), "scale_max": c.scale_max},
+					{"criterion": c.name, "score": _plain(number), "scale_max": c.scale_max},
 				)
 			)
 	return problems
@@ -475,7 +480,7 @@ def validate_feedback(fb: Feedback) -> list[Problem]:
 		value = _dec(rating)
 		if value != value.to_integral_value() or not 1 <= value <= SKILL_SCALE:
 			problems.append(
-				Problem("rating_out_of_scale", {"skill": skill or i, "rating": value.normalize(), "scale_max": SKILL_SCALE})
+				Problem("rating_out_of_scale", {"skill": skill or i, "rating": _plain(value), "scale_max": SKILL_SCALE})
 			)
 	if not ((fb.what_worked or "").strip() or (fb.what_to_change or "").strip() or fb.ratings):
 		problems.append(Problem("feedback_empty"))

@@ -1,0 +1,59 @@
+// Copyright (c) 2026, Sales Drive contributors
+// For license information, please see license.txt
+
+frappe.query_reports["Base Burn"] = {
+	filters: [
+		{
+			fieldname: "from_date",
+			label: __("From Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.add_months(frappe.datetime.get_today(), -1),
+			reqd: 1,
+		},
+		{
+			fieldname: "to_date",
+			label: __("To Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.get_today(),
+			reqd: 1,
+		},
+		{
+			fieldname: "company",
+			label: __("Company"),
+			fieldtype: "Link",
+			options: "Company",
+			default: frappe.defaults.get_user_default("Company"),
+		},
+		{
+			fieldname: "group_by",
+			label: __("Group By"),
+			fieldtype: "Select",
+			options: [
+				{ value: "Team", label: __("Team") },
+				{ value: "Sales Person", label: __("Sales Person") },
+				{ value: "Territory", label: __("Territory") },
+				{ value: "Industry", label: __("Industry") },
+				{ value: "Market Segment", label: __("Market Segment") },
+			],
+			default: "Team",
+			reqd: 1,
+		},
+		{
+			fieldname: "burn_alarm",
+			label: __("Burn Alarm %"),
+			fieldtype: "Percent",
+			default: 30,
+		},
+	],
+
+	formatter(value, row, column, data, default_formatter) {
+		value = default_formatter(value, row, column, data);
+		if (data && data.burning && ["burn_rate", "plan_percent"].includes(column.fieldname)) {
+			return `<span class="text-danger" title="${__("Plan met while burning the base")}">${value}</span>`;
+		}
+		if (data && column.fieldname === "group" && !data.group) {
+			return `<span class="text-muted">${__("Not Set")}</span>`;
+		}
+		return value;
+	},
+};
