@@ -692,11 +692,18 @@ def recompute_durations(names: dict[str, list[str]]) -> int:
 				f"select name, `{step_field}`, sd_step_entered_on, company from `tab{doctype}` where name in %s",
 				[part],
 			)
+			won = set(
+				frappe.db.sql_list(
+					"""select reference_name from `tabSales Stage Transition Log`
+					where reference_doctype = %s and kind = 'Won' and reference_name in %s""",
+					(doctype, part),
+				)
+			)
 			dues = []
 			for name, step, entered_on, company in docs_rows:
 				s = reg.step(step)
 				due = None
-				if s and entered_on:
+				if s and entered_on and name not in won:  # a won record has no step due any more
 					due = regulations.calendar_for(company, active).add_working_days(entered_on, s.max_days)
 				dues.append((name, due))
 			_update_rows(doctype, ["sd_step_due"], dues)
@@ -1392,8 +1399,9 @@ class Bulk:
 				if to and kind != "Lost":
 					entered_idx, entered_t = at[0], t
 			due_idx = entered_idx + self.max_days.get(step, 0)
-			due = self.days[min(due_idx, len(self.days) - 1)]
-			overdue = int(status == "Open" and due < self.period.today)
+			# a won (paid) deal has left its last step: it has no due date, as the app does
+			due = None if status == "Converted" else self.days[min(due_idx, len(self.days) - 1)]
+			overdue = int(status == "Open" and due is not None and due < self.period.today)
 			lost_reason = None
 			if status == "Lost":
 				lost_reason = rng.choice(OPPORTUNITY_LOST_REASONS)

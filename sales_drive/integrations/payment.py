@@ -47,3 +47,8 @@ def on_submit(doc, method=None):
 		if gates.exit_criteria_missing(reg, last, f):
 			continue
 		write_log(opp, [_row(opp, active, "Won", last, "", verdict="Passed", entered_on=opp.sd_step_entered_on)])
+		# the deal has left its last step: no step is due any more, nothing to chase
+		frappe.db.set_value(
+			"Opportunity", name, {"sd_step_due": None, "sd_overdue": 0, "sd_overdue_notified": 1},
+			update_modified=False,
+		)

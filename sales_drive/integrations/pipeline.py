@@ -57,9 +57,6 @@ def validate(doc, method=None):
 
 	_sync_checklist(doc, reg, new)
 	_stamp_ticks(doc, before)
-	status_row = _status_event(doc, before, new)
-	if status_row:
-		log.append(status_row)
 	if log:
 		doc.flags.sd_log = (doc.flags.sd_log or []) + log
 	doc.sd_gate_override = 0
@@ -73,6 +70,29 @@ def on_update(doc, method=None):
 	assignee = doc.flags.pop("sd_assign", None) if doc.flags.get("sd_assign") else None
 	if assignee:
 		_assign(doc, assignee)
+
+
+def on_change(doc, method=None):
+	"""Log Lost / Reopen status changes, however they happen.
+
+	ERPNext also changes an Opportunity's status without a save: a Quotation
+	marked lost sets it with ``db_set``, which runs ``on_change`` but not
+	``validate``. A save runs it too, so this is the one place status events
+	are logged; a flag keeps a save that calls ``db_set`` inside from logging
+	the same change twice.
+	"""
+	if not regulations.gates_enabled() or not regulations.active(doc.doctype):
+		return
+	before = doc.get_doc_before_save()
+	if before is None:
+		return
+	key = (before.get("status"), doc.get("status"))
+	if doc.flags.sd_status_logged == key:
+		return
+	row = _status_event(doc, before, doc.get(STEP_FIELD[doc.doctype]))
+	if row:
+		write_log(doc, [row])
+		doc.flags.sd_status_logged = key
 
 
 def after_insert(doc, method=None):

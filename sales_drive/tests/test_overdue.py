@@ -57,8 +57,7 @@ class TestOverdue(FrappeTestCase):
 		self.assertEqual(self.notifications(opp.name), [])
 
 	def test_new_step_resets_overdue_and_notifies_again_when_it_overruns(self):
-		_c, contact = ensure_customer()
-		opp = make_opportunity(opportunity_owner=self.manager, contact_person=contact)
+		opp = make_opportunity(opportunity_owner=self.manager, with_contact=True)
 		frappe.db.set_value("Opportunity", opp.name, {"sd_step_due": add_days(nowdate(), -3)})
 		notify_overdue_steps()
 		opp.reload()

@@ -58,8 +58,7 @@ class TestOpportunityGates(FrappeTestCase):
 		self.assertEqual(len(log_rows(opp)), 1)
 
 	def test_forward_move_when_criteria_are_met(self):
-		_c, contact = ensure_customer()
-		opp = make_opportunity(contact_person=contact)
+		opp = make_opportunity(with_contact=True)
 		tick(opp)
 		opp.save()
 		self.assertEqual(opp.sd_checklist[0].done_by, "Administrator")
@@ -70,8 +69,7 @@ class TestOpportunityGates(FrappeTestCase):
 		self.assertEqual(rows[-1].days_in_previous, 0)
 
 	def test_skipping_is_refused_by_default(self):
-		_c, contact = ensure_customer()
-		opp = make_opportunity(contact_person=contact)
+		opp = make_opportunity(with_contact=True)
 		tick(opp)
 		opp.save()
 		with self.assertRaises(StageGateError) as ctx:
@@ -85,8 +83,7 @@ class TestOpportunityGates(FrappeTestCase):
 					row.allow_skip = 1
 
 		change_regulation(self, "Opportunity B2B", edit)
-		_c, contact = ensure_customer()
-		opp = make_opportunity(contact_person=contact)
+		opp = make_opportunity(with_contact=True)
 		tick(opp)
 		opp.save()
 		move(opp, "Presentation")
@@ -127,6 +124,8 @@ class TestOpportunityGates(FrappeTestCase):
 		payment_for(si)
 		rows = log_rows(opp)
 		self.assertEqual((rows[-1].kind, rows[-1].from_step), ("Won", "Payment"))
+		# a won deal is no longer chased by the overdue job
+		self.assertEqual(frappe.db.get_value("Opportunity", opp.name, ["sd_step_due", "sd_overdue"]), (None, 0))
 
 	def test_backward_move_needs_no_criteria_and_is_logged(self):
 		opp = opportunity_at("Presentation")
@@ -171,6 +170,18 @@ class TestOpportunityGates(FrappeTestCase):
 		opp.declare_enquiry_lost([{"lost_reason": _lost_reason()}], [], "Budget cut")
 		rows = log_rows(opp)
 		self.assertEqual((rows[-1].kind, rows[-1].from_step), ("Lost", "Needs Assessment"))
+
+	def test_quotation_marked_lost_logs_the_opportunity_as_lost(self):
+		opp = opportunity_at("Proposal Preparation")
+		q = quotation_for(opp)
+		q.reload()
+		if not frappe.db.exists("Quotation Lost Reason", "_SD Price"):
+			frappe.get_doc({"doctype": "Quotation Lost Reason", "order_lost_reason": "_SD Price"}).insert()
+		q.declare_enquiry_lost([{"lost_reason": "_SD Price"}], [])
+		self.assertEqual(frappe.db.get_value("Opportunity", opp.name, "status"), "Lost")
+		rows = log_rows(opp)
+		self.assertEqual((rows[-1].kind, rows[-1].from_step), ("Lost", "Proposal Preparation"))
+		self.assertEqual([r.kind for r in rows].count("Lost"), 1)
 
 	def test_unknown_duration_is_not_logged_as_zero(self):
 		opp = make_opportunity()
@@ -228,8 +239,7 @@ class TestOpportunityGates(FrappeTestCase):
 		change_regulation(self, "Opportunity B2B", edit)
 		owners = []
 		for _ in range(3):
-			_c, contact = ensure_customer()
-			opp = make_opportunity(contact_person=contact)
+			opp = make_opportunity(with_contact=True)
 			tick(opp)
 			opp.save()
 			move(opp, "Needs Assessment")
@@ -253,7 +263,9 @@ class TestLeadGates(FrappeTestCase):
 		reset_cache()
 
 	def make_lead(self, **kw):
-		return frappe.get_doc({"doctype": "Lead", "first_name": "Olga", "company_name": "Romashka LLC", **kw}).insert()
+		# an organisation of its own: a refused lead cools its whole organisation (Base Cooling)
+		company_name = f"Romashka {frappe.generate_hash(length=6)} LLC"
+		return frappe.get_doc({"doctype": "Lead", "first_name": "Olga", "company_name": company_name, **kw}).insert()
 
 	def test_lead_path_and_opportunity_only_from_sql(self):
 		lead = self.make_lead()

@@ -66,8 +66,15 @@ def ensure_user(email, roles) -> str:
 	return email
 
 
-def make_opportunity(**kw):
-	customer, contact = ensure_customer()
+def make_opportunity(with_contact=False, **kw):
+	"""A new Opportunity for a customer of its own.
+
+	Each gets a fresh customer so that one test's refusal (which cools the
+	party, see Base Cooling) never blocks another test's opportunity.
+	"""
+	customer, contact = ensure_customer(f"_SD Test Customer {frappe.generate_hash(length=8)}")
+	if with_contact:
+		kw.setdefault("contact_person", contact)
 	doc = frappe.get_doc(
 		{
 			"doctype": "Opportunity",
@@ -174,8 +181,7 @@ def opportunity_at(step):
 	"""An opportunity walked through the gates up to ``step`` (all criteria met)."""
 	from sales_drive.engine.defaults import OPPORTUNITY_STEPS
 
-	_customer, contact = ensure_customer()
-	opp = make_opportunity(contact_person=contact, opportunity_amount=1000, expected_closing=add_days(nowdate(), 20))
+	opp = make_opportunity(with_contact=True, opportunity_amount=1000, expected_closing=add_days(nowdate(), 20))
 	for target in OPPORTUNITY_STEPS[1 : OPPORTUNITY_STEPS.index(step) + 1]:
 		current = opp.sales_stage
 		opp.reload()
