@@ -35,7 +35,10 @@ def throw(problems: list[Problem], title: str):
 	shown = []
 	for p in problems:
 		params = {k: (_(v) if k in _OPTION_PARAMS and isinstance(v, str) else v) for k, v in p.params.items()}
-		params = {k: (frappe.format(v, "Date") if k.endswith("date") or k in ("start", "end", "follow_up") else v) for k, v in params.items()}
+		params = {
+			k: (frappe.format(v, "Date") if k.endswith("date") or k in ("start", "end", "follow_up") else v)
+			for k, v in params.items()
+		}
 		shown.append(messages.render(Problem(p.code, params)))
 	frappe.throw("<br>".join(f"• {line}" for line in shown), title=title)
 
@@ -180,7 +183,9 @@ def on_todo_update(doc, method=None):
 		update_modified=False,
 	)
 	# a form opened before this change must be reloaded before it can be saved again
-	frappe.db.set_value(doc.reference_type, doc.reference_name, "modified", now_datetime(), update_modified=False)
+	frappe.db.set_value(
+		doc.reference_type, doc.reference_name, "modified", now_datetime(), update_modified=False
+	)
 
 
 # ----------------------------------------------------------------------------- sprint reminders
@@ -202,12 +207,23 @@ def sync_reminders(sprint):
 		remind_at = f"{getdate(row.reminder_date)} {REMINDER_HOUR}"
 		description = _("Sprint {0}: {1}").format(sprint.title, row.process_name)
 		if existing:
-			current = frappe.db.get_value("Reminder", existing, ["remind_at", "user", "description"], as_dict=True)
-			if (str(current.remind_at), current.user, current.description) != (remind_at, row.responsible, description):
+			current = frappe.db.get_value(
+				"Reminder", existing, ["remind_at", "user", "description"], as_dict=True
+			)
+			if (str(current.remind_at), current.user, current.description) != (
+				remind_at,
+				row.responsible,
+				description,
+			):
 				frappe.db.set_value(
 					"Reminder",
 					existing,
-					{"remind_at": remind_at, "user": row.responsible, "description": description, "notified": 0},
+					{
+						"remind_at": remind_at,
+						"user": row.responsible,
+						"description": description,
+						"notified": 0,
+					},
 				)
 			continue
 		# inserted directly: Reminder.validate would make it the current user's and refuse a time past

@@ -191,7 +191,11 @@ def test_rollup_per_manager_and_month_with_change():
 
 
 def test_rollup_of_grouped_query_rows_merges_same_period():
-	rows = [("anna", date(2026, 1, 1), D(150), 2), ("anna", date(2026, 1, 1), D(90), 1), ("x", date(2026, 1, 1), 0, 0)]
+	rows = [
+		("anna", date(2026, 1, 1), D(150), 2),
+		("anna", date(2026, 1, 1), D(90), 1),
+		("x", date(2026, 1, 1), 0, 0),
+	]
 	points = c.rollup(rows)
 	assert [(p.key, p.count, p.average) for p in points] == [("anna", 3, D(80))]
 
@@ -206,7 +210,9 @@ def test_rollup_empty():
 
 
 def test_trend_down():
-	points = c.rollup([("a", date(2026, 1, 1), 90, 1), ("a", date(2026, 2, 1), 70, 1), ("a", date(2026, 3, 1), 60, 1)])
+	points = c.rollup(
+		[("a", date(2026, 1, 1), 90, 1), ("a", date(2026, 2, 1), 70, 1), ("a", date(2026, 3, 1), 60, 1)]
+	)
 	assert [p.change for p in points] == [None, D(-20), D(-10)]
 	assert c.trend(points) == {"a": D(-30)}
 
@@ -261,7 +267,11 @@ def test_summary_counts_and_done_rate():
 
 def test_action_item_needs_owner_and_due_date():
 	problems = c.validate_action_items([ActionItem("Call back", None, None), ActionItem("", "u", TODAY)])
-	assert codes(problems) == ["action_item_no_owner", "action_item_no_due_date", "action_item_no_description"]
+	assert codes(problems) == [
+		"action_item_no_owner",
+		"action_item_no_due_date",
+		"action_item_no_description",
+	]
 	assert problems[0].params == {"row": 1}
 	assert problems[2].params == {"row": 2}
 
@@ -288,11 +298,16 @@ def test_follow_up_before_session():
 def test_session_people_and_kind():
 	problems = c.validate_session(TODAY, None, "coach", ["coach", "m", "m"], "Casual")
 	assert codes(problems) == ["session_kind", "session_coached_twice", "session_coach_coached"]
-	assert codes(c.validate_session(None, None, "coach", [], "Situational")) == ["session_no_date", "session_no_coached"]
+	assert codes(c.validate_session(None, None, "coach", [], "Situational")) == [
+		"session_no_date",
+		"session_no_coached",
+	]
 
 
 def test_session_checks_its_action_items():
-	problems = c.validate_session(TODAY, None, "coach", ["m"], "Qualification", [ActionItem("x", None, TODAY)])
+	problems = c.validate_session(
+		TODAY, None, "coach", ["m"], "Qualification", [ActionItem("x", None, TODAY)]
+	)
 	assert codes(problems) == ["action_item_no_owner"]
 
 
@@ -379,7 +394,11 @@ def test_sprint_validation():
 
 
 def test_reminders_due_today():
-	ps = [SprintProcess("a", "u", reminder=TODAY), SprintProcess("b", "u", reminder=TODAY + timedelta(1)), SprintProcess("c", None, reminder=TODAY)]
+	ps = [
+		SprintProcess("a", "u", reminder=TODAY),
+		SprintProcess("b", "u", reminder=TODAY + timedelta(1)),
+		SprintProcess("c", None, reminder=TODAY),
+	]
 	assert [p.title for p in c.reminders_due(ps, TODAY)] == ["a"]
 
 
@@ -387,7 +406,9 @@ def test_reminders_due_today():
 
 
 def fb(**kw):
-	base = dict(direction="Team Lead to Manager", anonymous=False, recipient="m", author="lead", what_worked="Calls")
+	base = dict(
+		direction="Team Lead to Manager", anonymous=False, recipient="m", author="lead", what_worked="Calls"
+	)
 	return Feedback(**{**base, **kw})
 
 
@@ -414,7 +435,9 @@ def test_only_manager_to_team_lead_may_be_anonymous():
 def test_feedback_other_problems():
 	assert codes(c.validate_feedback(fb(direction="Up"))) == ["feedback_direction"]
 	assert codes(c.validate_feedback(fb(recipient="lead"))) == ["feedback_to_self"]
-	assert codes(c.validate_feedback(fb(from_date=TODAY, to_date=TODAY - timedelta(1)))) == ["feedback_period"]
+	assert codes(c.validate_feedback(fb(from_date=TODAY, to_date=TODAY - timedelta(1)))) == [
+		"feedback_period"
+	]
 	assert codes(c.validate_feedback(fb(what_worked=" ", what_to_change=None))) == ["feedback_empty"]
 
 
@@ -438,7 +461,10 @@ def test_every_problem_the_engine_can_report_has_a_template():
 	used = {
 		n.args[0].value
 		for n in ast.walk(tree)
-		if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "Problem" and n.args and isinstance(n.args[0], ast.Constant)
+		if isinstance(n, ast.Call)
+		and getattr(n.func, "id", None) == "Problem"
+		and n.args
+		and isinstance(n.args[0], ast.Constant)
 	}
 	assert used and used <= set(TEMPLATES)
 

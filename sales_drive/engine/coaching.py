@@ -114,7 +114,9 @@ def validate_script(criteria: Sequence[Criterion], mandatory_cap=DEFAULT_MANDATO
 			problems.append(Problem("criterion_duplicate", {"criterion": name}))
 		seen.add(name.casefold())
 		if _dec(c.weight) <= 0:
-			problems.append(Problem("criterion_weight", {"criterion": name or i, "weight": _plain(_dec(c.weight))}))
+			problems.append(
+				Problem("criterion_weight", {"criterion": name or i, "weight": _plain(_dec(c.weight))})
+			)
 		if int(c.scale_max or 0) < 1:
 			problems.append(Problem("criterion_scale", {"criterion": name or i, "scale_max": c.scale_max}))
 	total = sum((_dec(c.weight) for c in criteria), Decimal(0))
@@ -178,7 +180,9 @@ def score_review(
 	raw = _round(raw)
 	cap = _dec(mandatory_cap)
 	score = min(raw, _round(cap)) if missed else raw
-	return ReviewScore(raw=raw, score=score, passed=not missed, missed=tuple(missed), by_criterion=by_criterion)
+	return ReviewScore(
+		raw=raw, score=score, passed=not missed, missed=tuple(missed), by_criterion=by_criterion
+	)
 
 
 # ----------------------------------------------------------------------------- roll-ups
@@ -276,7 +280,9 @@ def validate_action_items(items: Sequence[ActionItem], start: date | None = None
 		if not item.due_date:
 			problems.append(Problem("action_item_no_due_date", {"row": i}))
 		elif start and item.due_date < start:
-			problems.append(Problem("action_item_due_before_start", {"row": i, "due_date": item.due_date, "start": start}))
+			problems.append(
+				Problem("action_item_due_before_start", {"row": i, "due_date": item.due_date, "start": start})
+			)
 		if item.status not in ACTION_STATUSES:
 			problems.append(Problem("action_item_status", {"row": i, "status": item.status}))
 	return problems
@@ -421,7 +427,9 @@ def sprint_end(start: date, days: int = DEFAULT_SPRINT_DAYS) -> date:
 	return start + timedelta(days=days - 1)
 
 
-def validate_sprint(start: date | None, end: date | None, processes: Sequence[SprintProcess]) -> list[Problem]:
+def validate_sprint(
+	start: date | None, end: date | None, processes: Sequence[SprintProcess]
+) -> list[Problem]:
 	problems: list[Problem] = []
 	if start and end and end < start:
 		problems.append(Problem("sprint_end_before_start", {"start": start, "end": end}))
@@ -434,7 +442,11 @@ def validate_sprint(start: date | None, end: date | None, processes: Sequence[Sp
 			problems.append(Problem("process_no_owner", {"row": i}))
 		if p.start and p.end and p.end < p.start:
 			problems.append(Problem("process_end_before_start", {"row": i}))
-		if start and end and ((p.start and not start <= p.start <= end) or (p.end and not start <= p.end <= end)):
+		if (
+			start
+			and end
+			and ((p.start and not start <= p.start <= end) or (p.end and not start <= p.end <= end))
+		):
 			problems.append(Problem("process_outside_sprint", {"row": i}))
 		if p.reminder and ((p.start and p.reminder < p.start) or (p.end and p.reminder > p.end)):
 			problems.append(Problem("process_reminder", {"row": i}))
@@ -469,7 +481,9 @@ def validate_feedback(fb: Feedback) -> list[Problem]:
 	if fb.anonymous and fb.direction in DIRECTIONS and fb.direction not in ANONYMOUS_DIRECTIONS:
 		problems.append(Problem("feedback_anonymous_direction", {"direction": fb.direction}))
 	if not fb.recipient:
-		problems.append(Problem("feedback_anonymous_no_recipient" if fb.anonymous else "feedback_no_recipient"))
+		problems.append(
+			Problem("feedback_anonymous_no_recipient" if fb.anonymous else "feedback_no_recipient")
+		)
 	elif not fb.anonymous and fb.author and fb.author == fb.recipient:
 		problems.append(Problem("feedback_to_self"))
 	if fb.from_date and fb.to_date and fb.to_date < fb.from_date:
@@ -480,7 +494,10 @@ def validate_feedback(fb: Feedback) -> list[Problem]:
 		value = _dec(rating)
 		if value != value.to_integral_value() or not 1 <= value <= SKILL_SCALE:
 			problems.append(
-				Problem("rating_out_of_scale", {"skill": skill or i, "rating": _plain(value), "scale_max": SKILL_SCALE})
+				Problem(
+					"rating_out_of_scale",
+					{"skill": skill or i, "rating": _plain(value), "scale_max": SKILL_SCALE},
+				)
 			)
 	if not ((fb.what_worked or "").strip() or (fb.what_to_change or "").strip() or fb.ratings):
 		problems.append(Problem("feedback_empty"))

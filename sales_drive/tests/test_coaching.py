@@ -185,7 +185,10 @@ class TestCoachingBadInput(FrappeTestCase):
 			{
 				"doctype": "Call Script",
 				"script_name": "_SDC Bad Weights",
-				"criteria": [{"criterion": "A", "weight": 50, "scale_max": 1}, {"criterion": "B", "weight": 40, "scale_max": 5}],
+				"criteria": [
+					{"criterion": "A", "weight": 50, "scale_max": 1},
+					{"criterion": "B", "weight": 40, "scale_max": 5},
+				],
 			}
 		)
 		self.assert_refused(doc, "The weights of the criteria add up to 90, not 100")
@@ -193,12 +196,18 @@ class TestCoachingBadInput(FrappeTestCase):
 	def test_script_error_is_translated(self):
 		frappe.local.lang = "ru"
 		doc = frappe.get_doc(
-			{"doctype": "Call Script", "script_name": "_SDC Bad RU", "criteria": [{"criterion": "A", "weight": 90}]}
+			{
+				"doctype": "Call Script",
+				"script_name": "_SDC Bad RU",
+				"criteria": [{"criterion": "A", "weight": 90}],
+			}
 		)
 		self.assert_refused(doc, "Сумма весов критериев равна 90, а не 100")
 
 	def test_review_score_outside_the_scale(self):
-		self.assert_refused(review(scores=(2, 4, 1, 3)), "Criterion Greeting: the score 2 is outside its scale from 0 to 1")
+		self.assert_refused(
+			review(scores=(2, 4, 1, 3)), "Criterion Greeting: the score 2 is outside its scale from 0 to 1"
+		)
 		self.assert_refused(review(scores=(1, 6, 1, 3)), "the score 6 is outside its scale from 0 to 5")
 
 	def test_action_item_without_owner_or_due_date(self):
@@ -212,9 +221,7 @@ class TestCoachingBadInput(FrappeTestCase):
 		)
 
 	def test_follow_up_before_the_session(self):
-		self.assert_refused(
-			session(follow_up_date=add_days(nowdate(), -20)), "is before the session date"
-		)
+		self.assert_refused(session(follow_up_date=add_days(nowdate(), -20)), "is before the session date")
 
 	def test_anonymous_feedback_addressed_to_nobody(self):
 		frappe.set_user(M1)
@@ -225,7 +232,9 @@ class TestCoachingBadInput(FrappeTestCase):
 
 	def test_anonymous_only_from_manager_to_team_lead(self):
 		frappe.set_user(LEAD)
-		self.assert_refused(feedback(anonymous=1), "Only feedback from a manager to a team lead can be anonymous")
+		self.assert_refused(
+			feedback(anonymous=1), "Only feedback from a manager to a team lead can be anonymous"
+		)
 
 	def test_session_needs_someone_coached(self):
 		self.assert_refused(session(people=()), "Add the team lead or the managers being coached")
@@ -306,7 +315,9 @@ class TestActionItemsAndToDos(FrappeTestCase):
 		self.assertEqual(frappe.db.get_value("ToDo", todo_b, "status"), "Cancelled")
 
 	def test_editing_an_item_updates_its_todo_but_does_not_reopen_a_closed_one(self):
-		doc = session(items=[{"description": "A", "responsible": M1, "due_date": add_days(nowdate(), 3)}]).insert()
+		doc = session(
+			items=[{"description": "A", "responsible": M1, "due_date": add_days(nowdate(), 3)}]
+		).insert()
 		todo = doc.action_items[0].todo
 		frappe.db.set_value("ToDo", todo, "status", "Closed")
 		doc.reload()
@@ -325,27 +336,52 @@ class TestActionItemsAndToDos(FrappeTestCase):
 				"team": "_SDC Team",
 				"start_date": start,
 				"processes": [
-					{"process_name": "Daily planning", "responsible": LEAD, "start_date": start, "end_date": add_days(start, 13), "reminder_date": add_days(start, 2)}
+					{
+						"process_name": "Daily planning",
+						"responsible": LEAD,
+						"start_date": start,
+						"end_date": add_days(start, 13),
+						"reminder_date": add_days(start, 2),
+					}
 				],
-				"action_items": [{"description": "Shorter stand-ups", "responsible": LEAD, "due_date": add_days(start, 13)}],
+				"action_items": [
+					{"description": "Shorter stand-ups", "responsible": LEAD, "due_date": add_days(start, 13)}
+				],
 			}
 		).insert()
 		self.assertEqual(str(sprint.end_date), add_days(start, 13))  # two weeks by default
 		self.assertEqual(frappe.db.get_value("ToDo", sprint.action_items[0].todo, "allocated_to"), LEAD)
-		reminder = frappe.db.get_value("Reminder", sprint.processes[0].reminder, ["user", "remind_at", "reminder_docname"], as_dict=True)
-		self.assertEqual((reminder.user, str(reminder.remind_at.date()), reminder.reminder_docname), (LEAD, add_days(start, 2), sprint.name))
+		reminder = frappe.db.get_value(
+			"Reminder", sprint.processes[0].reminder, ["user", "remind_at", "reminder_docname"], as_dict=True
+		)
+		self.assertEqual(
+			(reminder.user, str(reminder.remind_at.date()), reminder.reminder_docname),
+			(LEAD, add_days(start, 2), sprint.name),
+		)
 		todo = frappe.get_doc("ToDo", sprint.action_items[0].todo)
 		todo.status = "Closed"
 		todo.save()
-		self.assertEqual(frappe.db.get_value("Coaching Action Item", sprint.action_items[0].name, "status"), "Done")
+		self.assertEqual(
+			frappe.db.get_value("Coaching Action Item", sprint.action_items[0].name, "status"), "Done"
+		)
 
 	def test_coaching_summary_aggregates(self):
 		past = add_days(nowdate(), -3)
 		session(
 			people=(M2,),
 			items=[
-				{"description": "late", "responsible": M2, "due_date": add_days(nowdate(), -1), "status": "Open"},
-				{"description": "done", "responsible": M2, "due_date": add_days(nowdate(), 2), "status": "Done"},
+				{
+					"description": "late",
+					"responsible": M2,
+					"due_date": add_days(nowdate(), -1),
+					"status": "Open",
+				},
+				{
+					"description": "done",
+					"responsible": M2,
+					"due_date": add_days(nowdate(), 2),
+					"status": "Done",
+				},
 				{"description": "open", "responsible": M2, "due_date": add_days(nowdate(), 2)},
 			],
 			session_date=add_days(nowdate(), -5),
@@ -387,20 +423,31 @@ class TestCoachingPrivacyOverRest(FrappeAPITestCase):
 			cls.keys[user] = f"token {u.api_key}:{secret}"
 		due = add_days(nowdate(), 5)
 		frappe.set_user(COACH)
-		cls.docs["S_M1"] = session(
-			people=(M1,),
-			observations=f"{SECRET}-S_M1 talks over the client",
-			agreed_goals=f"{SECRET}-goal",
-			items=[{"description": f"{SECRET}-item", "responsible": M1, "due_date": due}],
-		).insert().name
+		cls.docs["S_M1"] = (
+			session(
+				people=(M1,),
+				observations=f"{SECRET}-S_M1 talks over the client",
+				agreed_goals=f"{SECRET}-goal",
+				items=[{"description": f"{SECRET}-item", "responsible": M1, "due_date": due}],
+			)
+			.insert()
+			.name
+		)
 		cls.docs["S_LEAD"] = session(people=(LEAD,), observations=f"{SECRET}-S_LEAD").insert().name
 		cls.docs["R_M1"] = review(manager=M1, reviewer=COACH, comments=f"{SECRET}-R_M1").insert().name
 		frappe.set_user(LEAD)
 		cls.docs["F_M1"] = feedback(recipient=M1, what_to_change=f"{SECRET}-F_M1").insert().name
 		frappe.set_user(M2)
-		cls.docs["F_ANON"] = feedback(
-			direction="Manager to Team Lead", anonymous=1, recipient=LEAD, what_to_change=f"{SECRET}-F_ANON"
-		).insert().name
+		cls.docs["F_ANON"] = (
+			feedback(
+				direction="Manager to Team Lead",
+				anonymous=1,
+				recipient=LEAD,
+				what_to_change=f"{SECRET}-F_ANON",
+			)
+			.insert()
+			.name
+		)
 		frappe.set_user("Administrator")
 		frappe.db.commit()
 
@@ -423,7 +470,11 @@ class TestCoachingPrivacyOverRest(FrappeAPITestCase):
 		M2: set(),  # not even their own anonymous feedback
 		HEAD: set(),
 	}
-	DOCTYPES = {"S": ("Coaching Session", "observations"), "R": ("Call Review", "comments"), "F": ("Sales Feedback", "what_to_change")}
+	DOCTYPES = {
+		"S": ("Coaching Session", "observations"),
+		"R": ("Call Review", "comments"),
+		"F": ("Sales Feedback", "what_to_change"),
+	}
 
 	def as_user(self, user):
 		return {"headers": {"Authorization": self.keys[user]}}
@@ -473,14 +524,28 @@ class TestCoachingPrivacyOverRest(FrappeAPITestCase):
 			self.method("frappe.desk.reportview.get"),
 			{
 				"doctype": "Coaching Session",
-				"fields": json.dumps(["`tabCoaching Session`.name", "`tabCoaching Session`.observations", "`tabCoaching Action Item`.description"]),
+				"fields": json.dumps(
+					[
+						"`tabCoaching Session`.name",
+						"`tabCoaching Session`.observations",
+						"`tabCoaching Action Item`.description",
+					]
+				),
 			},
 			**head,
 		)
 		self.assertNotIn(SECRET, response.text)
 		# child table queried directly
-		for child, parent in (("Coaching Action Item", "Coaching Session"), ("Coaching Participant", "Coaching Session"), ("Call Review Score", "Call Review")):
-			response = self.get(self.resource(child), {"parent": parent, "fields": json.dumps(["*"]), "limit_page_length": 0}, **head)
+		for child, parent in (
+			("Coaching Action Item", "Coaching Session"),
+			("Coaching Participant", "Coaching Session"),
+			("Call Review Score", "Call Review"),
+		):
+			response = self.get(
+				self.resource(child),
+				{"parent": parent, "fields": json.dumps(["*"]), "limit_page_length": 0},
+				**head,
+			)
 			self.assertIn(response.status_code, (200, 403), response.text)
 			self.assertNotIn(SECRET, response.text)
 			if response.status_code == 200:
@@ -503,21 +568,31 @@ class TestCoachingPrivacyOverRest(FrappeAPITestCase):
 		# get_value / get_count / link search
 		response = self.get(
 			self.method("frappe.client.get_value"),
-			{"doctype": "Coaching Session", "fieldname": "observations", "filters": json.dumps({"name": self.docs["S_M1"]})},
+			{
+				"doctype": "Coaching Session",
+				"fieldname": "observations",
+				"filters": json.dumps({"name": self.docs["S_M1"]}),
+			},
 			**head,
 		)
 		self.assertNotIn(SECRET, response.text)
 		# the list's count goes by the row rules (frappe.client.get_count counts any table unchecked:
 		# a number, never a note, and the head of sales gets the counts in the report anyway)
-		response = self.get(self.method("frappe.desk.reportview.get_count"), {"doctype": "Coaching Session"}, **head)
+		response = self.get(
+			self.method("frappe.desk.reportview.get_count"), {"doctype": "Coaching Session"}, **head
+		)
 		self.assertEqual(response.status_code, 200, response.text)
 		self.assertEqual(response.json["message"], 0)
-		response = self.get(self.method("frappe.desk.search.search_link"), {"doctype": "Coaching Session", "txt": ""}, **head)
+		response = self.get(
+			self.method("frappe.desk.search.search_link"), {"doctype": "Coaching Session", "txt": ""}, **head
+		)
 		self.assertNotIn(self.docs["S_M1"], response.text)
 		# global search: nothing of the private doctypes is indexed
 		response = self.get(self.method("frappe.utils.global_search.search"), {"text": SECRET}, **head)
 		self.assertNotIn(SECRET, response.text)
-		self.assertFalse(frappe.db.sql("select 1 from `__global_search` where content like %s", f"%{SECRET}%"))
+		self.assertFalse(
+			frappe.db.sql("select 1 from `__global_search` where content like %s", f"%{SECRET}%")
+		)
 
 	def test_head_of_sales_reads_the_aggregates(self):
 		filters = {"from_date": add_days(nowdate(), -60), "to_date": nowdate()}
@@ -572,15 +647,25 @@ class TestCoachingPrivacyOverRest(FrappeAPITestCase):
 		)
 		self.assertNotEqual(response.status_code, 200)
 		frappe.db.rollback()
-		self.assertFalse(frappe.db.exists("DocShare", {"share_doctype": "Coaching Session", "share_name": name}))
+		self.assertFalse(
+			frappe.db.exists("DocShare", {"share_doctype": "Coaching Session", "share_name": name})
+		)
 		# the coach edits their own session
-		response = self.put(self.resource("Coaching Session", name), {"agreed_goals": f"{SECRET}-goal 2"}, **self.as_user(COACH))
+		response = self.put(
+			self.resource("Coaching Session", name),
+			{"agreed_goals": f"{SECRET}-goal 2"},
+			**self.as_user(COACH),
+		)
 		self.assertEqual(response.status_code, 200, response.text)
 
 	def test_anonymous_feedback_keeps_no_trace_of_its_author(self):
 		name = self.docs["F_ANON"]
-		row = frappe.db.get_value("Sales Feedback", name, ["author", "owner", "modified_by", "recipient"], as_dict=True)
-		self.assertEqual((row.author, row.owner, row.modified_by, row.recipient), (None, "Guest", "Guest", LEAD))
+		row = frappe.db.get_value(
+			"Sales Feedback", name, ["author", "owner", "modified_by", "recipient"], as_dict=True
+		)
+		self.assertEqual(
+			(row.author, row.owner, row.modified_by, row.recipient), (None, "Guest", "Guest", LEAD)
+		)
 		for table in ("Sales Feedback", "Sales Feedback Rating"):
 			column = "name" if table == "Sales Feedback" else "parent"
 			values = frappe.db.sql(f"select * from `tab{table}` where {column} = %s", name, as_dict=True)
@@ -592,4 +677,3 @@ class TestCoachingPrivacyOverRest(FrappeAPITestCase):
 		self.assertEqual(response.status_code, 200, response.text)
 		self.assertNotIn(M2, response.text)
 		self.assertIn(SECRET, response.text)
-

@@ -23,7 +23,12 @@ class CallReview(Document):
 			for c in criteria:
 				self.append(
 					"scores",
-					{"criterion": c.name, "weight": c.weight, "scale_max": c.scale_max, "mandatory": int(c.mandatory)},
+					{
+						"criterion": c.name,
+						"weight": c.weight,
+						"scale_max": c.scale_max,
+						"mandatory": int(c.mandatory),
+					},
 				)
 		scores = {row.criterion: row.score for row in self.scores}
 		problems = engine.validate_review(criteria, scores)

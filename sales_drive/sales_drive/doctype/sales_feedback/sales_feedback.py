@@ -24,7 +24,9 @@ NOBODY = "Guest"
 class SalesFeedback(Document):
 	def before_validate(self):
 		if self.sprint and not (self.from_date or self.to_date):
-			self.from_date, self.to_date = frappe.db.get_value("Sprint", self.sprint, ["start_date", "end_date"])
+			self.from_date, self.to_date = frappe.db.get_value(
+				"Sprint", self.sprint, ["start_date", "end_date"]
+			)
 		if self.is_new():
 			self.author = None if self.anonymous else frappe.session.user
 		elif self.anonymous != (self.get_doc_before_save() or self).anonymous:
@@ -51,9 +53,9 @@ class SalesFeedback(Document):
 	def after_insert(self):
 		if self.anonymous:
 			frappe.msgprint(
-				_("Your anonymous feedback was sent to {0}. It does not record you as its author, so you cannot open it again.").format(
-					frappe.bold(frappe.utils.get_fullname(self.recipient))
-				),
+				_(
+					"Your anonymous feedback was sent to {0}. It does not record you as its author, so you cannot open it again."
+				).format(frappe.bold(frappe.utils.get_fullname(self.recipient))),
 				alert=True,
 			)
 
@@ -68,4 +70,6 @@ class SalesFeedback(Document):
 			docname=self.name,
 			after_commit=True,
 		)
-		frappe.publish_realtime("list_update", {"doctype": self.doctype, "name": self.name}, after_commit=True)
+		frappe.publish_realtime(
+			"list_update", {"doctype": self.doctype, "name": self.name}, after_commit=True
+		)

@@ -61,7 +61,12 @@ def execute(filters=None):
 		reviews[p.key][0] += p.count
 		reviews[p.key][1] += p.average * p.count
 	names = dict(
-		frappe.get_all("User", filters={"name": ["in", people + list(reviews) or [""]]}, fields=["name", "full_name"], as_list=True)
+		frappe.get_all(
+			"User",
+			filters={"name": ["in", people + list(reviews) or [""]]},
+			fields=["name", "full_name"],
+			as_list=True,
+		)
 	)
 
 	rows = []
@@ -125,7 +130,9 @@ def action_item_states(from_date, to_date, today) -> dict[str, engine.ActionSumm
 	)
 	per_user: dict[str, list] = defaultdict(list)
 	for user, status, due, n in rows:
-		per_user[user].extend([engine.ActionItem("", user, getdate(due) if due else None, status or "Open")] * int(n))
+		per_user[user].extend(
+			[engine.ActionItem("", user, getdate(due) if due else None, status or "Open")] * int(n)
+		)
 	return {user: engine.summarize_actions(items, today) for user, items in per_user.items()}
 
 
@@ -202,12 +209,41 @@ def get_columns(window: int):
 		{"fieldname": "items_overdue", "label": _("Action Items Overdue"), "fieldtype": "Int", "width": 110},
 		{"fieldname": "done_rate", "label": _("Done %"), "fieldtype": "Percent", "precision": 1, "width": 80},
 		{"fieldname": "reviews", "label": _("Call Reviews"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "average_score", "label": _("Average Call Score"), "fieldtype": "Float", "precision": 2, "width": 110},
-		{"fieldname": "passed_rate", "label": _("Mandatory Items Done %"), "fieldtype": "Percent", "precision": 1, "width": 110},
-		{"fieldname": "score_trend", "label": _("Score Trend"), "fieldtype": "Float", "precision": 2, "width": 95},
-		{"fieldname": "won_before", "label": _("Won before Coaching ({0} days)").format(window), "fieldtype": "Currency", "width": 140},
+		{
+			"fieldname": "average_score",
+			"label": _("Average Call Score"),
+			"fieldtype": "Float",
+			"precision": 2,
+			"width": 110,
+		},
+		{
+			"fieldname": "passed_rate",
+			"label": _("Mandatory Items Done %"),
+			"fieldtype": "Percent",
+			"precision": 1,
+			"width": 110,
+		},
+		{
+			"fieldname": "score_trend",
+			"label": _("Score Trend"),
+			"fieldtype": "Float",
+			"precision": 2,
+			"width": 95,
+		},
+		{
+			"fieldname": "won_before",
+			"label": _("Won before Coaching ({0} days)").format(window),
+			"fieldtype": "Currency",
+			"width": 140,
+		},
 		{"fieldname": "won_after", "label": _("Won after Coaching"), "fieldtype": "Currency", "width": 130},
-		{"fieldname": "won_change", "label": _("Won Daily Rate Change %"), "fieldtype": "Percent", "precision": 1, "width": 120},
+		{
+			"fieldname": "won_change",
+			"label": _("Won Daily Rate Change %"),
+			"fieldtype": "Percent",
+			"precision": 1,
+			"width": 120,
+		},
 		{"fieldname": "deals_before", "label": _("Deals before"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "deals_after", "label": _("Deals after"), "fieldtype": "Int", "width": 90},
 	]
@@ -225,7 +261,10 @@ def get_chart(points):
 		"data": {
 			"labels": [frappe.format(p, "Date") for p in periods],
 			"datasets": [
-				{"name": _("Average Call Score"), "values": [flt(t / n, 2) for t, n in (by_period[p] for p in periods)]}
+				{
+					"name": _("Average Call Score"),
+					"values": [flt(t / n, 2) for t, n in (by_period[p] for p in periods)],
+				}
 			],
 		},
 		"type": "line",
@@ -241,7 +280,22 @@ def get_summary(rows):
 	overdue = sum(r["items_overdue"] for r in rows)
 	return [
 		{"value": sessions, "label": _("Sessions"), "datatype": "Int", "indicator": "Blue"},
-		{"value": sum(r["items_done"] for r in rows), "label": _("Action Items Done"), "datatype": "Int", "indicator": "Green"},
-		{"value": overdue, "label": _("Action Items Overdue"), "datatype": "Int", "indicator": "Red" if overdue else "Grey"},
-		{"value": flt(weighted / reviews, 2) if reviews else 0, "label": _("Average Call Score"), "datatype": "Float", "indicator": "Blue"},
+		{
+			"value": sum(r["items_done"] for r in rows),
+			"label": _("Action Items Done"),
+			"datatype": "Int",
+			"indicator": "Green",
+		},
+		{
+			"value": overdue,
+			"label": _("Action Items Overdue"),
+			"datatype": "Int",
+			"indicator": "Red" if overdue else "Grey",
+		},
+		{
+			"value": flt(weighted / reviews, 2) if reviews else 0,
+			"label": _("Average Call Score"),
+			"datatype": "Float",
+			"indicator": "Blue",
+		},
 	]
