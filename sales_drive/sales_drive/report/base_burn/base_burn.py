@@ -8,7 +8,8 @@ parties worked (records with a stage move in the Sales Stage Transition Log), re
 and closures for good (Cooling Records made in the period), parties cooling now, parties
 returned to the base; the burn rate ((refusals + closures) / worked); the Sales Plan's %
 done (team and person groupings); the untouched and warm base left (Leads not cooling)
-and the days until it runs out at the period's pace.
+and the days until it runs out at the period's pace. Plan facts are the daily figures
+the Sales Plans store (``Sales Plan Day``), not recomputed here.
 
 Every figure comes from one grouped query (six in all); the engine
 (:mod:`sales_drive.engine.cooling`) turns them into rates and forecasts.
@@ -22,7 +23,6 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, date_diff, flt, getdate, nowdate
 
-from sales_drive import plans
 from sales_drive.base_cooling import UNTOUCHED, WARM
 from sales_drive.engine import cooling as engine
 
@@ -197,31 +197,44 @@ def _people() -> dict[str, tuple[str, str]]:
 	return out
 
 
-def _plans(from_date, to_date, company):
-	filters = {"docstatus": 1, "from_date": ["<=", to_date], "to_date": [">=", from_date]}
-	if company:
-		filters["company"] = company
-	return [frappe.get_doc("Sales Plan", n) for n in frappe.get_all("Sales Plan", filters=filters, pluck="name")]
+def plan_figures(from_date, to_date, company) -> tuple[dict, dict]:
+	"""(plan amount, fact so far) per sales person, over the submitted Sales Plans that overlap
+	the period: the allocations, and the facts the plans store per day (``Sales Plan Day``,
+	refreshed by :mod:`sales_drive.plans`) up to the period's end. Two grouped queries."""
+	values = {"from": from_date, "to": to_date, "company": company}
+	company_cond = " and p.company = %(company)s" if company else ""
+	plans_cond = f"p.docstatus = 1 and p.from_date <= %(to)s and p.to_date >= %(from)s{company_cond}"
+	target = dict(
+		frappe.db.sql(
+			f"""select a.sales_person, sum(a.amount) from `tabSales Plan Allocation` a
+			join `tabSales Plan` p on p.name = a.parent where {plans_cond} group by a.sales_person""",
+			values,
+		)
+	)
+	fact = dict(
+		frappe.db.sql(
+			f"""select d.sales_person, sum(d.fact) from `tabSales Plan Day` d
+			join `tabSales Plan` p on p.name = d.sales_plan where {plans_cond} and d.date <= %(to)s
+			group by d.sales_person""",
+			values,
+		)
+	)
+	return target, fact
 
 
 def plan_percent(group_by, from_date, to_date, company) -> dict:
-	"""Fact / plan x 100 per sales person or team (key None: all of them), from the Sales Plans
-	that overlap the period; facts up to the period's end (plans.fact_rows, one grouped query a plan)."""
+	"""Fact / plan x 100 per sales person or team (key None: all of them)."""
+	targets, facts = plan_figures(from_date, to_date, company)
+	if not targets:
+		return {}
+	parents = dict(frappe.db.sql("select name, parent_sales_person from `tabSales Person`"))
 	target = defaultdict(float)
 	fact = defaultdict(float)
-	parents = dict(frappe.db.sql("select name, parent_sales_person from `tabSales Person`"))
-	for plan in _plans(from_date, to_date, company):
-		end = min(getdate(plan.to_date), getdate(to_date))
-		persons = {a.sales_person for a in plan.allocations}
-		for a in plan.allocations:
-			key = a.sales_person if group_by == "Sales Person" else parents.get(a.sales_person) or NONE
-			target[key] += flt(a.amount)
-			target[None] += flt(a.amount)
-		for _day, person, amount in plans.fact_rows(plan.basis, plan.company, plan.from_date, end):
-			if person in persons:
-				key = person if group_by == "Sales Person" else parents.get(person) or NONE
-				fact[key] += flt(amount)
-				fact[None] += flt(amount)
+	for person, amount in targets.items():
+		key = person if group_by == "Sales Person" else parents.get(person) or NONE
+		for k in (key, None):
+			target[k] += flt(amount)
+			fact[k] += flt(facts.get(person))
 	return {k: flt(100.0 * fact[k] / t, 1) for k, t in target.items() if t}
 
 

@@ -113,12 +113,7 @@ class TestBaseBurn(FrappeTestCase):
 		frappe.db.sql("update `tabCooling Record` set team = %s where territory = %s", (team, TERRITORY))
 		frappe.db.sql("update `tabSales Stage Transition Log` set team = %s where transition_time between %s and %s",
 			(team, FROM, TO + " 23:59:59"))  # fmt: skip
-		plan = frappe._dict(basis="Sales Invoice", company=company(), from_date=FROM, to_date=TO,
-			allocations=[frappe._dict(sales_person=person, amount=1000)])  # fmt: skip
-		with (
-			patch.object(base_burn, "_plans", return_value=[plan]),
-			patch.object(base_burn.plans, "fact_rows", return_value=[(getdate(FROM), person, 1200)]),
-		):
+		with patch.object(base_burn, "plan_figures", return_value=({person: 1000}, {person: 1200})):
 			_c, rows, message, _chart, summary = self.run_report(group_by="Team", burn_alarm=30)
 		(row,) = [r for r in rows if r["group"] == team]
 		self.assertEqual(row["plan_percent"], 120.0)
