@@ -1,0 +1,302 @@
+# Copyright (c) 2026, Sales Drive contributors
+# For license information, please see license.txt
+
+"""Internal vs Top-down Plan: what the managers' pipeline promises for a
+period against what management allocated to them (METHOD.md §2).
+
+- **Top-down**: each person's allocation in the chosen submitted Sales Plan
+  (0 without a plan, or for a person the plan does not list).
+- **Internal (weighted)**: the open Opportunities (status not Lost or Closed)
+  expected to close in the period: their amount in company currency
+  (``base_opportunity_amount``, else ``opportunity_amount``) × the win
+  probability. The probability is the one the active Opportunity regulation
+  sets for the deal's step (``sales_stage``); when the step sets none (empty
+  or 0 %, or the stage is not a step of the regulation) the deal's own
+  ``probability`` is used.
+- **Commit / Best Case / Pipeline**: unweighted sums by the forecast category
+  a manager sets on the deal; **Open Pipeline** is the sum of all of them.
+- **Gap** = internal − top-down, and the gap in % of the top-down plan.
+
+A deal counts for its owner's Sales Person (``opportunity_owner``, else the
+creator → Employee → Sales Person); deals whose owner has no Sales Person
+are shown on a "Not Set" row. Everything comes from ONE grouped query over
+``tabOpportunity`` (by person, step and category); the probabilities are
+applied per step in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+import frappe
+from frappe import _
+from frappe.desk.reportview import build_match_conditions
+from frappe.utils import flt, get_first_day, get_last_day, getdate, nowdate
+
+from sales_drive import plans, regulations
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+CATEGORIES = {"Commit": "commit", "Best Case": "best_case", "Pipeline": "pipeline"}
+CLOSED_STATUSES = ("Lost", "Closed")
+
+# the owner's Sales Person, exactly as sales_drive.integrations.pipeline.sales_person_of picks it
+_OWNER_PERSON = """(select sp.name from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
+	where e.user_id = coalesce(nullif(`tabOpportunity`.opportunity_owner, ''), `tabOpportunity`.owner) and sp.enabled = 1 and sp.is_group = 0
+	order by sp.lft limit 1)"""
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	plan = None
+	if filters.get("sales_plan"):
+		plan = get_plan(filters.get("sales_plan"))
+		company, from_date, to_date = plan.company, getdate(plan.from_date), getdate(plan.to_date)
+	else:
+		company = filters.get("company") or frappe.defaults.get_user_default("Company")
+		from_date = getdate(filters.get("from_date") or get_first_day(nowdate()))
+		to_date = getdate(filters.get("to_date") or get_last_day(from_date))
+	if not company:
+		frappe.throw(_("Choose a Company"), title=_("Invalid Filter"))
+	if from_date > to_date:
+		frappe.throw(_("From Date must not be after To Date"), title=_("Invalid Filter"))
+
+	groups = fetch(company, from_date, to_date)
+	allocations = plans.allocation_amounts(plan) if plan else {}
+	figures = internal_plan(groups, step_probabilities(), allocations)
+	currency = (plan and plan.currency) or frappe.get_cached_value("Company", company, "default_currency")
+
+	data = [_row(f, currency) for f in figures]
+	department = total(figures)
+	data.append(_row(department, currency, label=_("Department Total")))
+	message = None
+	if not plan:
+		message = _(
+			"Choose a Sales Plan to compare with the top-down plan: without one the top-down figures are zero."
+		)
+	return get_columns(), data, message, get_chart(figures), get_summary(department, currency)
+
+
+def get_plan(name):
+	if not frappe.db.exists("Sales Plan", name):
+		frappe.throw(_("Sales Plan {0} does not exist").format(frappe.bold(name)), title=_("Invalid Filter"))
+	plan = frappe.get_doc("Sales Plan", name)
+	plan.check_permission("read")
+	if plan.docstatus != 1:
+		frappe.throw(
+			_("Sales Plan {0} is not submitted: submit it to compare it with the pipeline").format(
+				frappe.bold(name)
+			),
+			title=_("Invalid Filter"),
+		)
+	return plan
+
+
+def fetch(company, from_date, to_date):
+	"""ONE grouped query: (person, step, category, deals, amount, amount × own probability / 100)."""
+	# no table alias: the match conditions name the table as `tabOpportunity`
+	conditions = [
+		"`tabOpportunity`.company = %(company)s",
+		"`tabOpportunity`.status not in %(closed)s",
+		"`tabOpportunity`.expected_closing between %(from_date)s and %(to_date)s",
+	]
+	match = build_match_conditions("Opportunity")
+	if match:
+		conditions.append(f"({match})")
+	amount = "coalesce(nullif(`tabOpportunity`.base_opportunity_amount, 0), `tabOpportunity`.opportunity_amount, 0)"
+	return frappe.db.sql(
+		f"""select {_OWNER_PERSON} as sales_person, ifnull(`tabOpportunity`.sales_stage, '') as step,
+			ifnull(`tabOpportunity`.sd_forecast_category, '') as category, count(*) as deals,
+			sum({amount}) as amount, sum({amount} * ifnull(`tabOpportunity`.probability, 0) / 100) as own_weighted
+		from `tabOpportunity`
+		where {" and ".join(conditions)}
+		group by 1, 2, 3
+		order by null""",
+		{"company": company, "closed": CLOSED_STATUSES, "from_date": from_date, "to_date": to_date},
+	)
+
+
+def step_probabilities() -> dict[str, Decimal]:
+	"""Step -> win probability % set by the active Opportunity regulation (steps that set one)."""
+	active = regulations.active("Opportunity")
+	if not active:
+		return {}
+	return {s.name: Decimal(s.probability) for s in active.regulation.steps if s.probability}
+
+
+def internal_plan(groups, probabilities, allocations):
+	"""Per person: top-down, internal (weighted), categories, gap. Plan persons first, in plan order."""
+	acc = defaultdict(lambda: defaultdict(Decimal))
+	for person, step, category, deals, amount, own_weighted in groups:
+		amount = _dec(amount)
+		p = probabilities.get(step)
+		weighted = amount * p / 100 if p is not None else _dec(own_weighted)
+		f = acc[person or None]
+		f["weighted"] += weighted
+		f["open_amount"] += amount
+		f["deals"] += int(deals or 0)
+		if category in CATEGORIES:
+			f[CATEGORIES[category]] += amount
+	others = sorted(p for p in acc if p and p not in allocations)
+	order = [*allocations, *others] + ([None] if None in acc else [])
+	out = []
+	for person in order:
+		f = acc.get(person) or {}
+		top_down = allocations.get(person, ZERO)
+		internal = _dec(f.get("weighted", ZERO)).quantize(CENT, ROUND_HALF_UP)
+		out.append(
+			frappe._dict(
+				sales_person=person,
+				top_down=top_down,
+				internal=internal,
+				gap=internal - top_down,
+				gap_percent=_percent(internal - top_down, top_down),
+				open_amount=_dec(f.get("open_amount", ZERO)),
+				commit=_dec(f.get("commit", ZERO)),
+				best_case=_dec(f.get("best_case", ZERO)),
+				pipeline=_dec(f.get("pipeline", ZERO)),
+				deals=int(f.get("deals", 0)),
+			)
+		)
+	return out
+
+
+MONEY = ("top_down", "internal", "gap", "open_amount", "commit", "best_case", "pipeline")
+
+
+def total(figures):
+	sums = {key: sum((f[key] for f in figures), ZERO) for key in MONEY}
+	return frappe._dict(
+		sales_person=None,
+		gap_percent=_percent(sums["gap"], sums["top_down"]),
+		deals=sum(f.deals for f in figures),
+		**sums,
+	)
+
+
+def _dec(value) -> Decimal:
+	return value if isinstance(value, Decimal) else Decimal(str(value or 0))
+
+
+def _percent(part, whole):
+	if not whole:
+		return None
+	return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _row(f, currency, label=None):
+	row = {
+		"sales_person": label or f.sales_person,
+		"currency": currency,
+		"gap_percent": None if f.gap_percent is None else flt(f.gap_percent, 1),
+		"deals": f.deals,
+	}
+	for key in MONEY:
+		row[key] = flt(f[key], 2)
+	if label:
+		row["is_total_row"] = 1
+	elif not f.sales_person:
+		row["not_set"] = 1
+	return row
+
+
+def get_chart(figures):
+	if not figures:
+		return None
+	return {
+		"data": {
+			"labels": [f.sales_person or _("Not Set") for f in figures],
+			"datasets": [
+				{"name": _("Top-down Plan"), "values": [flt(f.top_down, 2) for f in figures]},
+				{"name": _("Internal Plan (Weighted)"), "values": [flt(f.internal, 2) for f in figures]},
+			],
+		},
+		"type": "bar",
+		"colors": ["#7575ff", "#29cd42"],
+		"fieldtype": "Currency",
+	}
+
+
+def get_summary(department, currency):
+	short = department.gap < 0
+	return [
+		{
+			"value": flt(department.top_down, 2),
+			"label": _("Top-down Plan"),
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Blue",
+		},
+		{
+			"value": flt(department.internal, 2),
+			"label": _("Internal Plan (Weighted)"),
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Blue",
+		},
+		{
+			"value": flt(department.gap, 2),
+			"label": _("Gap"),
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Red" if short else "Green",
+		},
+		{
+			"value": flt(department.gap_percent or 0, 1),
+			"label": _("Gap %"),
+			"datatype": "Percent",
+			"precision": 1,
+			"indicator": "Red" if short else "Green",
+		},
+		{
+			"value": flt(department.commit, 2),
+			"label": _("Commit"),
+			"datatype": "Currency",
+			"currency": currency,
+			"indicator": "Green",
+		},
+	]
+
+
+def get_columns():
+	def money(fieldname, label, width=140):
+		return {
+			"fieldname": fieldname,
+			"label": label,
+			"fieldtype": "Currency",
+			"options": "currency",
+			"width": width,
+		}
+
+	return [
+		{
+			"fieldname": "sales_person",
+			"label": _("Sales Person"),
+			"fieldtype": "Link",
+			"options": "Sales Person",
+			"width": 180,
+		},
+		money("top_down", _("Top-down Plan")),
+		money("internal", _("Internal Plan (Weighted)"), 170),
+		money("gap", _("Gap")),
+		{
+			"fieldname": "gap_percent",
+			"label": _("Gap %"),
+			"fieldtype": "Percent",
+			"precision": 1,
+			"width": 90,
+		},
+		money("open_amount", _("Open Pipeline")),
+		money("commit", _("Commit")),
+		money("best_case", _("Best Case")),
+		money("pipeline", _("Pipeline")),
+		{"fieldname": "deals", "label": _("Open Deals"), "fieldtype": "Int", "width": 90},
+		{
+			"fieldname": "currency",
+			"label": _("Currency"),
+			"fieldtype": "Link",
+			"options": "Currency",
+			"hidden": 1,
+		},
+	]
