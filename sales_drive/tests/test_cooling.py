@@ -363,16 +363,20 @@ class TestCoolingOverRestAndImport(FrappeAPITestCase):
 		reset_cache()
 		reason(PRICE)
 		self.name, self.contact, self.email = customer("Rest")
+		self.purge()  # whatever an interrupted run left behind
+		self.addCleanup(self.purge)
 		self.opp = lose(opportunity(self.name, self.contact), PRICE)
 		frappe.db.commit()
-		self.addCleanup(self.cleanup)
 
-	def cleanup(self):
+	def purge(self):
 		frappe.set_user("Administrator")
+		frappe.db.rollback()
 		for rec in records("Customer", self.name):
 			frappe.delete_doc("Cooling Record", rec.name, force=True)
-		frappe.db.delete("Cooling Record", {"source_name": self.opp.name})
-		frappe.delete_doc("Opportunity", self.opp.name, force=True)
+		for opp in frappe.get_all("Opportunity", {"party_name": self.name}, pluck="name"):
+			for rec in frappe.get_all("Cooling Record", {"source_name": opp}, pluck="name"):
+				frappe.delete_doc("Cooling Record", rec, force=True)
+			frappe.delete_doc("Opportunity", opp, force=True)
 		frappe.db.commit()
 
 	def test_rest_create_is_refused(self):
