@@ -34,19 +34,19 @@ _OWNER_PERSON = """(select sp.name from `tabSales Person` sp join `tabEmployee` 
 
 
 def _team_query(doctype: str) -> str:
+	"""One pass over the documents: the Sales Team split, or the owner's person when there is none.
+
+	GROUP BY goes by position: MariaDB would match the alias ``sales_person``
+	against a table column first.
+	"""
 	date_field = DATE_FIELD[doctype]
 	return f"""
-		select t.{date_field} as day, st.sales_person, sum(t.base_net_total * st.allocated_percentage / 100) as amount
+		select t.{date_field} as day, coalesce(st.sales_person, {_OWNER_PERSON}) as sales_person,
+			sum(t.base_net_total * coalesce(st.allocated_percentage, 100) / 100) as amount
 		from `tab{doctype}` t
-		join `tabSales Team` st on st.parent = t.name and st.parenttype = '{doctype}'
+		left join `tabSales Team` st on st.parent = t.name and st.parenttype = '{doctype}'
 		where t.docstatus = 1 and t.company = %(company)s and t.{date_field} between %(from_date)s and %(to_date)s
-		group by t.{date_field}, st.sales_person
-		union all
-		select t.{date_field} as day, {_OWNER_PERSON} as sales_person, sum(t.base_net_total) as amount
-		from `tab{doctype}` t
-		where t.docstatus = 1 and t.company = %(company)s and t.{date_field} between %(from_date)s and %(to_date)s
-		and not exists (select 1 from `tabSales Team` st where st.parent = t.name and st.parenttype = '{doctype}')
-		group by t.{date_field}, sales_person
+		group by 1, 2
 	"""
 
 

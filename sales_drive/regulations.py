@@ -44,7 +44,8 @@ def from_doc(doc) -> Regulation:
 			handoff_specialisation=row.handoff_specialisation or "",
 			handoff_method=row.handoff_method or "Round Robin",
 			allows_conversion=bool(cint(row.allows_conversion)),
-			probability=cint(row.probability) if row.get("probability") not in (None, "") else None,
+			# a Percent column is never NULL: 0 means "not set" (use the deal's own probability)
+			probability=cint(row.get("probability")) or None,
 			tasks=row.tasks or "",
 			actions=row.actions or "",
 			key_success_factor=row.key_success_factor or "",

@@ -32,6 +32,7 @@ as ``Decimal``: rounding never creates or loses money.
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import accumulate
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -60,8 +61,11 @@ class PlanRow:
 		return getattr(self, key)
 
 
+_ONE = Decimal(1)
+
+
 def to_cents(value) -> int:
-	return int((Decimal(value) * 100).quantize(Decimal(1), ROUND_HALF_UP))
+	return int((Decimal(value) * 100).quantize(_ONE, ROUND_HALF_UP))
 
 
 def from_cents(cents: int) -> Decimal:
@@ -86,7 +90,8 @@ def _allocate_cents(total: int, shares: Mapping[str, Decimal]) -> dict[str, int]
 	floors = {p: int(v) for p, v in exact.items()}
 	left = total - sum(floors.values())
 	# largest remainder first; ties in the order given
-	order = sorted(shares, key=lambda p: (-(exact[p] - floors[p]), list(shares).index(p)))
+	position = {p: i for i, p in enumerate(shares)}
+	order = sorted(shares, key=lambda p: (-(exact[p] - floors[p]), position[p]))
 	for p in order[:left]:
 		floors[p] += 1
 	return floors
@@ -105,9 +110,15 @@ def _facts_by_day(
 ) -> dict[str, list[int]]:
 	out: dict[str, list[int]] = {}
 	n = len(working_days)
+	index: dict[date, int] = {}
 	for (day, person), value in facts.items():
-		i = min(bisect_left(working_days, day), n - 1)
-		out.setdefault(person, [0] * n)[i] += to_cents(value)
+		i = index.get(day)
+		if i is None:
+			i = index[day] = min(bisect_left(working_days, day), n - 1)
+		row = out.get(person)
+		if row is None:
+			row = out[person] = [0] * n
+		row[i] += to_cents(value)
 	return out
 
 
@@ -179,26 +190,27 @@ def decompose_cents(
 			cum_fact += fact[i]
 		columns[person] = (base, target, fact)
 
-	memo: dict[int, Decimal] = {}
-
-	def dec(cents: int) -> Decimal:
-		value = memo.get(cents)
-		if value is None:
-			value = memo[cents] = from_cents(cents)
-		return value
-
+	dec = _Cents()
+	per_person = []
+	for person, (base, target, fact) in columns.items():
+		cum_base = list(accumulate(base))
+		cum_fact = list(accumulate(fact))
+		per_person.append((person, [dec[c] for c in base], [dec[c] for c in target], [dec[c] for c in fact],
+			[dec[t - b] for t, b in zip(target, base)], [dec[c] for c in cum_base], [dec[c] for c in cum_fact]))
 	rows: list[PlanRow] = []
-	cum = {p: [0, 0] for p in columns}
+	append = rows.append
 	for i, day in enumerate(days):
-		for person, (base, target, fact) in columns.items():
-			c = cum[person]
-			c[0] += base[i]
-			c[1] += fact[i]
-			rows.append(
-				PlanRow(day, person, dec(base[i]), dec(target[i]), dec(fact[i]), dec(target[i] - base[i]),
-					dec(c[0]), dec(c[1]))
-			)
+		for person, b, t, f, ci, cb, cf in per_person:
+			append(PlanRow(day, person, b[i], t[i], f[i], ci[i], cb[i], cf[i]))
 	return rows
+
+
+class _Cents(dict):
+	"""cents -> Decimal, memoised: a hit is a plain dict lookup."""
+
+	def __missing__(self, cents: int) -> Decimal:
+		value = self[cents] = Decimal(cents).scaleb(-2)
+		return value
 
 
 def department_by_day(rows: Sequence[PlanRow]) -> dict[date, dict[str, Decimal]]:
