@@ -34,7 +34,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from itertools import accumulate
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -46,19 +45,43 @@ class PlanError(ValueError):
 	pass
 
 
-@dataclass(slots=True)
 class PlanRow:
-	date: date
-	sales_person: str
-	base: Decimal
-	target: Decimal
-	fact: Decimal
-	carried_in: Decimal
-	cumulative_target: Decimal  # base targets so far: the plan's pace, without carry-over
-	cumulative_fact: Decimal
+	"""One (working day, sales person) of a decomposed plan.
+
+	``base``, ``target``, ``fact`` and ``carried_in`` are Decimals. The running
+	totals ``cumulative_target`` (base targets so far: the plan's pace, without
+	carry-over) and ``cumulative_fact`` are kept in minor units and turned into
+	Decimals when read: most callers never read them.
+	"""
+
+	__slots__ = ("date", "sales_person", "base", "target", "fact", "carried_in", "_cum_target", "_cum_fact")
+
+	def __init__(self, date, sales_person, base, target, fact, carried_in, cum_target_cents, cum_fact_cents):
+		self.date = date
+		self.sales_person = sales_person
+		self.base = base
+		self.target = target
+		self.fact = fact
+		self.carried_in = carried_in
+		self._cum_target = cum_target_cents
+		self._cum_fact = cum_fact_cents
+
+	@property
+	def cumulative_target(self) -> Decimal:
+		return from_cents(self._cum_target)
+
+	@property
+	def cumulative_fact(self) -> Decimal:
+		return from_cents(self._cum_fact)
 
 	def __getitem__(self, key):
 		return getattr(self, key)
+
+	def __repr__(self):
+		return (
+			f"PlanRow(date={self.date!r}, sales_person={self.sales_person!r}, base={self.base}, "
+			f"target={self.target}, fact={self.fact}, carried_in={self.carried_in})"
+		)
 
 
 _ONE = Decimal(1)
@@ -196,7 +219,7 @@ def decompose_cents(
 		cum_base = list(accumulate(base))
 		cum_fact = list(accumulate(fact))
 		per_person.append((person, [dec[c] for c in base], [dec[c] for c in target], [dec[c] for c in fact],
-			[dec[t - b] for t, b in zip(target, base)], [dec[c] for c in cum_base], [dec[c] for c in cum_fact]))
+			[dec[t - b] for t, b in zip(target, base)], cum_base, cum_fact))
 	rows: list[PlanRow] = []
 	append = rows.append
 	for i, day in enumerate(days):
