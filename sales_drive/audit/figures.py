@@ -89,7 +89,7 @@ DATASETS: dict[str, dict] = {
 	"lost_reasons": {
 		"doctype": "Opportunity",
 		"label": "Lost reasons",
-		"fields": ["name", "modified", "base_opportunity_amount", "`tabOpportunity Lost Reason Detail`.`lost_reason` as lost_reason"],
+		"fields": ["name", "modified", "base_opportunity_amount", "opportunity_amount", "`tabOpportunity Lost Reason Detail`.`lost_reason` as lost_reason"],
 	},
 	"versions": {
 		"doctype": "Version",
@@ -368,7 +368,7 @@ def run(source, ctx: Context) -> dict:
 			continue
 		reason = r.get("lost_reason") or NOT_GIVEN
 		reasons[reason] += 1
-		reason_amount[reason] += dec(r.get("base_opportunity_amount"))
+		reason_amount[reason] += dec(r.get("base_opportunity_amount")) or dec(r.get("opportunity_amount"))
 	out["lost_reasons"] = [
 		{"reason": k, "count": n, "amount": money(reason_amount[k]), "share": pct(n, sum(reasons.values()))}
 		for k, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))

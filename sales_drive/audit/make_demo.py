@@ -17,7 +17,7 @@ return, for the realistic subset only (the bulk rows of the benchmarks are left 
   deal they came from (Invoice → Sales Order → Quotation → Opportunity); the generator
   submits them as Administrator;
 - **targets**: ERPNext Sales Person targets (Target Detail) for the current fiscal year, set at
-  120% of each manager's annualised invoiced sales in the demo — the generator makes none;
+  110% of each manager's invoiced sales of the year so far, annualised — the generator makes none;
 - anonymised: users become ``manager-NN@demo.example``, sales persons ``Manager NN``, the
   company ``Demo Company``; no party, contact or address is exported.
 
@@ -88,7 +88,7 @@ def _export(frappe, out: Path) -> dict:
 		r["opportunity_owner"], r["owner"], r["company"] = anon(r["opportunity_owner"]), anon(r["owner"]), COMPANY
 
 	lost = rows(
-		"""select o.name, o.modified, o.base_opportunity_amount, d.lost_reason from tabOpportunity o
+		"""select o.name, o.modified, o.base_opportunity_amount, o.opportunity_amount, d.lost_reason from tabOpportunity o
 		left join `tabOpportunity Lost Reason Detail` d on d.parent = o.name and d.parenttype = 'Opportunity'
 		where o.name in %(n)s and o.status = 'Lost' order by o.name, d.idx""",
 		{"n": opp_names},
@@ -170,16 +170,18 @@ def _export(frappe, out: Path) -> dict:
 	fiscal_years = rows("select name, year_start_date, year_end_date from `tabFiscal Year` order by year_start_date")
 	fy = next((f for f in fiscal_years if f["year_start_date"] <= today.isoformat() <= f["year_end_date"]), None)
 	person_of_user = {user_of.get(p["employee"]): p["name"] for p in persons if p["employee"] and not p["is_group"]}
-	sold = defaultdict(float)
-	first = min((r["posting_date"] for r in invoices), default=None)
-	for r in invoices:
-		if r["owner"] in person_of_user:
-			sold[person_of_user[r["owner"]]] += r["base_net_total"] or 0
 	targets = []
-	if fy and first:
-		months = max(1, (today.year - int(first[:4])) * 12 + today.month - int(first[5:7]) + 1)
-		for person, amount in sorted(sold.items()):
-			targets.append({"name": person, "target_amount": round(amount * 12 / months * 1.2, -4), "fiscal_year": fy["name"]})
+	if fy:
+		# 110% of each manager's year at the pace of the invoiced sales of the year so far
+		fy_sold = defaultdict(float)
+		for r in invoices:
+			if r["owner"] in person_of_user and r["posting_date"] >= fy["year_start_date"]:
+				fy_sold[person_of_user[r["owner"]]] += r["base_net_total"] or 0
+		start, end = date.fromisoformat(fy["year_start_date"]), date.fromisoformat(fy["year_end_date"])
+		year = (end - start).days + 1
+		elapsed = (today - start).days + 1
+		for person, amount in sorted(fy_sold.items()):
+			targets.append({"name": person, "target_amount": round(amount * year / elapsed * 1.1, -4), "fiscal_year": fy["name"]})
 
 	holidays = [
 		{"name": HOLIDAYS, "holiday_date": _plain(d)}
