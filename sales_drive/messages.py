@@ -104,6 +104,28 @@ def templates() -> dict[str, str]:
 		"cooling_conflicting_modes": _(
 			"Cooling rules {rule} and {other} both cool on {trigger} with scope {scope} but in different modes"
 		),
+		# KPI schemes and deviation rules
+		"kpi_no_components": _("The KPI scheme has no components"),
+		"kpi_unknown_period": _("Unknown KPI period {period}: use Week, Month or Quarter"),
+		"kpi_negative_pay": _("Base pay and variable pay cannot be negative"),
+		"kpi_unknown_metric": _("Component {row}: metric {metric} is not known to the KPI registry"),
+		"kpi_weight": _("Component {row}: the weight must be above zero, not {weight}"),
+		"kpi_unknown_target_source": _("Component {row}: unknown target source {source}"),
+		"kpi_plan_target_metric": _("Component {row}: the Sales Plan gives no target for metric {metric}; set a fixed target"),
+		"kpi_target": _("Component {row}: a fixed target must be above zero"),
+		"kpi_threshold_negative": _("Component {row}: the threshold cannot be negative"),
+		"kpi_threshold_above_cap": _("Component {row}: the threshold {threshold}% is above the cap {cap}%"),
+		"kpi_unknown_curve": _("Component {row}: unknown payout curve {curve}"),
+		"kpi_no_steps": _("Component {row}: a stepped payout needs steps (from % achieved, payout %)"),
+		"kpi_step_negative": _("Component {row}: steps cannot have negative percentages"),
+		"kpi_accelerator": _("Component {row}: the accelerator must be at least 1, not {value}"),
+		"kpi_step_required": _("Component {row}: metric {metric} needs its step (and for a conversion both steps)"),
+		"kpi_weights_sum": _("The weights of the components add up to {total}, not 100"),
+		"kpi_overlap": _("{person} is covered by KPI schemes {scheme} and {other} in overlapping periods"),
+		"kpi_no_plan": _("Component {row} takes its target from the Sales Plan, but no submitted plan covers {from_date} to {to_date}"),
+		"deviation_operator": _("Unknown comparison {operator}: use Below or Above"),
+		"deviation_periods": _("The number of consecutive periods must be at least 1, not {value}"),
+		"deviation_no_action": _("Choose at least one action: notify, ToDo for the team lead, coaching session or escalation"),
 	}
 
 

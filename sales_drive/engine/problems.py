@@ -90,6 +90,28 @@ TEMPLATES = {
 	"cooling_grace_days": "Cooling rule {rule}: the days after a cooling that still count as a repeat cannot be negative ({value})",
 	"cooling_refusals": "Cooling rule {rule}: repeated refusals need at least 2 refusals within at least 1 day (now {refusals} within {days})",
 	"cooling_conflicting_modes": "Cooling rules {rule} and {other} both cool on {trigger} with scope {scope} but in different modes",
+	# KPI schemes (engine/kpi.py) and deviation rules (engine/deviation.py)
+	"kpi_no_components": "The KPI scheme has no components",
+	"kpi_unknown_period": "Unknown KPI period {period}: use Week, Month or Quarter",
+	"kpi_negative_pay": "Base pay and variable pay cannot be negative",
+	"kpi_unknown_metric": "Component {row}: metric {metric} is not known to the KPI registry",
+	"kpi_weight": "Component {row}: the weight must be above zero, not {weight}",
+	"kpi_unknown_target_source": "Component {row}: unknown target source {source}",
+	"kpi_plan_target_metric": "Component {row}: the Sales Plan gives no target for metric {metric}; set a fixed target",
+	"kpi_target": "Component {row}: a fixed target must be above zero",
+	"kpi_threshold_negative": "Component {row}: the threshold cannot be negative",
+	"kpi_threshold_above_cap": "Component {row}: the threshold {threshold}% is above the cap {cap}%",
+	"kpi_unknown_curve": "Component {row}: unknown payout curve {curve}",
+	"kpi_no_steps": "Component {row}: a stepped payout needs steps (from % achieved, payout %)",
+	"kpi_step_negative": "Component {row}: steps cannot have negative percentages",
+	"kpi_accelerator": "Component {row}: the accelerator must be at least 1, not {value}",
+	"kpi_step_required": "Component {row}: metric {metric} needs its step (and for a conversion both steps)",
+	"kpi_weights_sum": "The weights of the components add up to {total}, not 100",
+	"kpi_overlap": "{person} is covered by KPI schemes {scheme} and {other} in overlapping periods",
+	"kpi_no_plan": "Component {row} takes its target from the Sales Plan, but no submitted plan covers {from_date} to {to_date}",
+	"deviation_operator": "Unknown comparison {operator}: use Below or Above",
+	"deviation_periods": "The number of consecutive periods must be at least 1, not {value}",
+	"deviation_no_action": "Choose at least one action: notify, ToDo for the team lead, coaching session or escalation",
 }
 
 
