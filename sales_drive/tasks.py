@@ -31,8 +31,11 @@ def notify_overdue_steps(today=None):
 		rows = frappe.db.sql(
 			f"""select name, `{owner_field}` as record_owner, owner, `{step_field}` as step, sd_step_due
 			from `tab{doctype}`
-			where sd_overdue_notified = 0 and sd_step_due < %(today)s and status not in %(closed)s""",
-			{"today": today, "closed": CLOSED[doctype]},
+			where sd_overdue_notified = 0 and sd_step_due < %(today)s and status not in %(closed)s
+			and not exists (select 1 from `tabSales Stage Transition Log` won
+				where won.reference_doctype = %(doctype)s and won.reference_name = `tab{doctype}`.name
+				and won.kind = 'Won')""",
+			{"today": today, "closed": CLOSED[doctype], "doctype": doctype},
 			as_dict=True,
 		)
 		if not rows:

@@ -5,7 +5,9 @@ Run from the bench's sites folder with the bench's Python:
 Prints every leftover and exits 1 if there is any.
 """
 
+import json
 import sys
+from pathlib import Path
 
 import frappe
 
@@ -35,14 +37,20 @@ def main(site):
 		rows = [r[0] for r in frappe.db.sql(query.replace("tabCustomField", "tabCustom Field"))]
 		if rows:
 			left[what] = rows
-	tables = [r[0] for r in frappe.db.sql("show tables like 'tabSales Stage Transition%%'")]
-	tables += [r[0] for r in frappe.db.sql("show tables like 'tabSales Pipeline Regulation%%'")]
+	ours = [
+		json.loads(p.read_text())["name"]
+		for p in (Path(__file__).resolve().parents[1] / "sales_drive" / "sales_drive" / "doctype").glob("*/*.json")
+	]
+	existing = {r[0] for r in frappe.db.sql("show tables")}
+	tables = sorted(f"tab{name}" for name in ours if f"tab{name}" in existing)
 	if tables:
 		left["tables"] = tables
-	for column_table in ("tabOpportunity", "tabLead", "tabSales Person"):
-		cols = [r[0] for r in frappe.db.sql(f"show columns from `{column_table}` like 'sd\\_%%'")]
-		if cols:
-			left[f"columns of {column_table}"] = cols
+	columns = frappe.db.sql(
+		"""select table_name, column_name from information_schema.columns
+		where table_schema = database() and column_name like 'sd\\_%%'"""
+	)
+	for table, column in columns:
+		left.setdefault(f"columns of {table}", []).append(column)
 	frappe.destroy()
 	for what, rows in left.items():
 		print(f"LEFT {what}: {rows}")

@@ -101,3 +101,18 @@ class TestOverdue(FrappeTestCase):
 		self.assertTrue(clock["overdue"])
 		self.assertLess(clock["days_left"], 0)
 		self.assertEqual(clock["due_date"], str(getdate(add_days(nowdate(), -10))))
+
+	def test_won_records_are_neither_chased_nor_reported_open(self):
+		from sales_drive.integrations.pipeline import _row, write_log
+		from sales_drive import regulations
+		from sales_drive.sales_drive.report.stage_duration_and_overdue.stage_duration_and_overdue import execute
+
+		opp = make_opportunity(opportunity_owner=self.manager)
+		frappe.db.set_value("Opportunity", opp.name, {"sd_step_due": add_days(nowdate(), -5)})
+		_columns, rows, *_ = execute(frappe._dict(document_type="Opportunity"))
+		self.assertIn(opp.name, [r.get("name") for r in rows if isinstance(r, dict)])
+		write_log(opp, [_row(opp, regulations.active("Opportunity"), "Won", opp.sales_stage, "", verdict="Passed")])
+		notify_overdue_steps()
+		self.assertEqual(self.notifications(opp.name), [])
+		_columns, rows, *_ = execute(frappe._dict(document_type="Opportunity"))
+		self.assertNotIn(opp.name, [r.get("name") for r in rows if isinstance(r, dict)])

@@ -60,8 +60,13 @@ def fetch_open_records(doctype: str, filters) -> list[frappe._dict]:
 	t = f"`tab{doctype}`"
 	owner = f"coalesce(nullif({t}.`{OWNER_FIELD[doctype]}`, ''), {t}.owner)"
 	step = f"{t}.`{STEP_FIELD[doctype]}`"
-	conditions = [f"{t}.status not in %(closed)s"]
-	values = {"closed": CLOSED[doctype]}
+	# a won record (paid, or made into an Opportunity) has left its last step: nothing is due
+	conditions = [
+		f"{t}.status not in %(closed)s",
+		f"""not exists (select 1 from `tabSales Stage Transition Log` won
+			where won.reference_doctype = %(doctype)s and won.reference_name = {t}.name and won.kind = 'Won')""",
+	]
+	values = {"closed": CLOSED[doctype], "doctype": doctype}
 	if filters.get("company"):
 		conditions.append(f"{t}.company = %(company)s")
 		values["company"] = filters.company
