@@ -36,13 +36,13 @@
 			.join("");
 		wrapper.html(`
 			<div class="sd-step-panel">
-				<h5>${esc(__("Regulation"))}: ${esc(data.regulation)} · ${esc(__(data.stage || ""))} · ${esc(__(data.step || ""))}</h5>
+				<h5>${esc(__("Regulation"))}: ${esc(__(data.regulation))} · ${esc(__(data.stage || ""))} · ${esc(__(data.step || ""))}</h5>
 				<table class="table table-bordered table-sm">
 					${row(__("Next Step"), data.next_step && __(data.next_step))}
-					${row(__("Tasks"), data.tasks)}
-					${row(__("Actions"), data.actions)}
-					${row(__("Key Success Factor"), data.key_success_factor)}
-					${row(__("CRM Requirements"), data.crm_requirements)}
+					${row(__("Tasks"), data.tasks && __(data.tasks))}
+					${row(__("Actions"), data.actions && __(data.actions))}
+					${row(__("Key Success Factor"), data.key_success_factor && __(data.key_success_factor))}
+					${row(__("CRM Requirements"), data.crm_requirements && __(data.crm_requirements))}
 					${row(__("Max Days"), data.max_days)}
 				</table>
 				${missing}
