@@ -126,6 +126,11 @@ def templates() -> dict[str, str]:
 		"deviation_operator": _("Unknown comparison {operator}: use Below or Above"),
 		"deviation_periods": _("The number of consecutive periods must be at least 1, not {value}"),
 		"deviation_no_action": _("Choose at least one action: notify, ToDo for the team lead, coaching session or escalation"),
+		"deviation_unknown_metric": _("Metric {metric} is not known to the KPI registry"),
+		"deviation_threshold": _("The deviation threshold must be above 0 %, not {value}"),
+		"deviation_plan_metric": _("The Sales Plan gives no target for metric {metric}: compare it with the KPI target"),
+		"deviation_step_required": _("Metric {metric} needs its step (and for a conversion both steps)"),
+		"deviation_scope": _("Choose the {scope} the rule watches"),
 	}
 
 

@@ -304,8 +304,10 @@ def test_deviation_fires_once_while_the_condition_persists():
 def test_deviation_rule_validation():
 	assert codes(dv.validate("revenue", dv.BELOW, 2, ["todo"])) == []
 	assert codes(dv.validate("vibes", "Sideways", 0, [])) == [
-		"kpi_unknown_metric", "deviation_operator", "deviation_periods", "deviation_no_action"
+		"deviation_unknown_metric", "deviation_operator", "deviation_periods", "deviation_no_action"
 	]  # fmt: skip
+	assert codes(dv.validate("calls", dv.BELOW, 1, ["notify"], threshold=0)) == ["deviation_threshold"]
+	assert codes(dv.validate("calls", dv.BELOW, 1, ["notify"], threshold=D("0.5"))) == []
 
 
 @pytest.mark.parametrize("code", [c for c in TEMPLATES if c.startswith(("kpi_", "deviation_"))])

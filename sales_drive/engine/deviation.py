@@ -49,10 +49,13 @@ def decide(condition: bool, open_firing: bool) -> str:
 	return CLOSE if open_firing else NOTHING
 
 
-def validate(metric: str, operator: str, periods: int, actions: Sequence[str]) -> list[Problem]:
+def validate(metric: str, operator: str, periods: int, actions: Sequence[str], threshold=None) -> list[Problem]:
+	"""``threshold``: the % of target below which a period is a breach; must be above 0 when given."""
 	problems = []
 	if metric not in METRICS:
-		problems.append(Problem("kpi_unknown_metric", {"metric": metric, "row": 0}))
+		problems.append(Problem("deviation_unknown_metric", {"metric": metric}))
+	if threshold is not None and D(threshold) <= 0:
+		problems.append(Problem("deviation_threshold", {"value": threshold}))
 	if operator not in OPERATORS:
 		problems.append(Problem("deviation_operator", {"operator": operator}))
 	if int(periods or 0) < 1:

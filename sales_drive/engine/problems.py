@@ -112,6 +112,11 @@ TEMPLATES = {
 	"deviation_operator": "Unknown comparison {operator}: use Below or Above",
 	"deviation_periods": "The number of consecutive periods must be at least 1, not {value}",
 	"deviation_no_action": "Choose at least one action: notify, ToDo for the team lead, coaching session or escalation",
+	"deviation_unknown_metric": "Metric {metric} is not known to the KPI registry",
+	"deviation_threshold": "The deviation threshold must be above 0 %, not {value}",
+	"deviation_plan_metric": "The Sales Plan gives no target for metric {metric}: compare it with the KPI target",
+	"deviation_step_required": "Metric {metric} needs its step (and for a conversion both steps)",
+	"deviation_scope": "Choose the {scope} the rule watches",
 }
 
 
