@@ -14,7 +14,9 @@ Attribution
   proposals (submitted Quotation ``owner``), overdue steps (open Opportunity
   owner): the user of the person (Sales Person → Employee → User);
 - refusals and burn rate: Cooling Record ``sales_person``; burn rate is
-  refusals over the records the person moved in the period (transitions).
+  refusals over the records the person moved in the period (transitions);
+- daily-report compliance: submitted Sales Daily Reports on time over the period's
+  working days so far (:func:`sales_drive.control.compliance`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, get_first_day, get_last_day, getdate, now_datetime, nowdate
 
-from sales_drive import messages, plans, regulations
+from sales_drive import control, messages, plans, regulations
 from sales_drive.engine import kpi as engine
 from sales_drive.engine.problems import Problem
 
@@ -304,9 +306,8 @@ class Facts:
 		return {p: engine.ratio_percent(refusals.get(p, 0), w) for p, w in worked.items()}
 
 	def report_compliance(self, c=None):
-		if not frappe.db.table_exists("Sales Daily Report"):
-			return {}
-		return {}  # filled once Sales Daily Report lands (control system)
+		"""% of the period's working days (so far) with a Sales Daily Report submitted on time."""
+		return control.compliance(self.company, self.persons, self.start, self.end)
 
 
 def plan_targets(plan, persons: list[str]) -> dict[str, tuple[Decimal, Decimal]]:

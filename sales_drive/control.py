@@ -1,0 +1,181 @@
+"""The control system's regular reports (METHOD.md §3, seed 001).
+
+- **Report Regulation**: which reports are due from whom (a role or a team) and by when:
+  the daily activity report by a time of its own day, the weekly results by a weekday of
+  the following week, the monthly review by a day of the following month.
+- **Sales Daily Report**: a sales person's report of one day. While it is a draft its
+  activity figures are taken from the CRM (one grouped query per kind of activity):
+  calls (Communication, medium Phone), e-mails sent, meetings (Event), proposals
+  (submitted Quotations) and deals moved forward (Sales Stage Transition Log rows of kind
+  Forward or Skip made by the user). The manager completes the notes and the plan for
+  tomorrow and submits; the submission time against the regulation's deadline marks it
+  late or on time.
+- **Compliance**: the share of a period's working days (up to today) with a daily report
+  submitted on time, per person: the KPI metric ``report_compliance`` and the Report
+  Compliance report read it with one grouped query.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time
+from decimal import Decimal
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, get_time, getdate, now_datetime, nowdate
+
+from sales_drive import regulations
+from sales_drive.engine import kpi as kpi_engine
+
+DAILY = "Daily Activity Report"
+KINDS = ("calls", "emails", "meetings", "proposals", "deals_forward")
+END_OF_DAY = time(23, 59, 59)
+
+
+# ----------------------------------------------------------------------------- activity
+
+
+def activity(users: list[str], company: str | None, day) -> dict[str, dict[str, int]]:
+	"""user → {kind: count} of one day; one grouped query per kind for all the users."""
+	out = defaultdict(lambda: dict.fromkeys(KINDS, 0))
+	if not users:
+		return {}
+	v = {"users": users, "day": getdate(day), "from_dt": f"{getdate(day)} 00:00:00",
+		"to_dt": f"{getdate(day)} 23:59:59.999999", "company": company}  # fmt: skip
+	queries = {
+		"calls": """select user, count(*) from `tabCommunication` where communication_medium = 'Phone'
+			and user in %(users)s and communication_date between %(from_dt)s and %(to_dt)s group by user""",
+		"emails": """select user, count(*) from `tabCommunication` where communication_medium = 'Email'
+			and sent_or_received = 'Sent' and user in %(users)s
+			and communication_date between %(from_dt)s and %(to_dt)s group by user""",
+		"meetings": """select owner, count(*) from `tabEvent` where owner in %(users)s
+			and starts_on between %(from_dt)s and %(to_dt)s group by owner""",
+		"proposals": """select owner, count(*) from `tabQuotation` where docstatus = 1 and owner in %(users)s
+			and transaction_date = %(day)s""" + (" and company = %(company)s" if company else "") + " group by owner",
+		"deals_forward": """select user, count(distinct reference_doctype, reference_name)
+			from `tabSales Stage Transition Log` where kind in ('Forward', 'Skip') and user in %(users)s
+			and transition_time between %(from_dt)s and %(to_dt)s group by user""",
+	}
+	for kind, query in queries.items():
+		for user, n in frappe.db.sql(query, v):
+			out[user][kind] = int(n or 0)
+	return dict(out)
+
+
+# ----------------------------------------------------------------------------- regulation
+
+
+def daily_regulation(person: str, user: str | None, company: str):
+	"""The enabled daily-report regulation that applies to a person: by team first, then by role."""
+	rows = frappe.get_all("Report Regulation", filters={"enabled": 1, "company": company, "report_kind": DAILY},
+		fields=["name", "due_from", "role", "team", "due_time"], order_by="due_from desc, name")  # fmt: skip
+	if not rows:
+		return None
+	teams = set(frappe.db.sql_list(
+		"""select team.name from `tabSales Person` team join `tabSales Person` sp on sp.name = %s
+		where team.lft <= sp.lft and team.rgt >= sp.rgt""", person))  # fmt: skip
+	roles = set(frappe.get_roles(user)) if user else set()
+	for r in rows:  # Team rows sort first
+		if (r.due_from == "Team" and r.team in teams) or (r.due_from == "Role" and r.role in roles):
+			return r
+	return None
+
+
+def due_by(day, regulation) -> datetime:
+	at = get_time(regulation.due_time) if regulation and regulation.due_time else END_OF_DAY
+	return datetime.combine(getdate(day), at)
+
+
+def persons_due(company: str, team: str | None = None) -> list[str]:
+	"""Enabled sales persons a daily-report regulation applies to (team rows, role rows): two queries."""
+	regs = frappe.get_all("Report Regulation", filters={"enabled": 1, "company": company, "report_kind": DAILY},
+		fields=["due_from", "role", "team"])  # fmt: skip
+	if not regs:
+		return []
+	teams = [r.team for r in regs if r.due_from == "Team" and r.team]
+	roles = [r.role for r in regs if r.due_from == "Role" and r.role]
+	persons = frappe.db.sql_list(
+		"""select distinct sp.name from `tabSales Person` sp
+		left join `tabEmployee` e on e.name = sp.employee
+		where sp.is_group = 0 and sp.enabled = 1 and (
+			exists (select 1 from `tabSales Person` t where t.name in %(teams)s and t.lft <= sp.lft and t.rgt >= sp.rgt)
+			or exists (select 1 from `tabHas Role` hr where hr.parent = e.user_id and hr.parenttype = 'User'
+				and hr.role in %(roles)s))
+		order by sp.lft""",
+		{"teams": teams or [""], "roles": roles or [""]},
+	)
+	if team:
+		members = set(frappe.db.sql_list(
+			"""select sp.name from `tabSales Person` sp join `tabSales Person` t on t.name = %s
+			where sp.lft >= t.lft and sp.rgt <= t.rgt""", team))  # fmt: skip
+		persons = [p for p in persons if p in members]
+	return persons
+
+
+# ----------------------------------------------------------------------------- Sales Daily Report
+
+
+def prefill(doc):
+	"""Fill the user and the day's CRM activity of a draft report."""
+	if not doc.sales_person:
+		return
+	doc.user = frappe.db.get_value("Employee", frappe.db.get_value("Sales Person", doc.sales_person, "employee") or "", "user_id")
+	counts = activity([doc.user], doc.company, doc.date).get(doc.user, {}) if doc.user else {}
+	for kind in KINDS:
+		doc.set(kind, counts.get(kind, 0))
+	doc.due_by = due_by(doc.date, daily_regulation(doc.sales_person, doc.user, doc.company))
+
+
+def validate_report(doc):
+	if getdate(doc.date) > getdate(nowdate()):
+		frappe.throw(_("A daily report cannot be made for a future day ({0})").format(frappe.bold(doc.date)),
+			title=_("Invalid Sales Daily Report"))  # fmt: skip
+	others = frappe.get_all("Sales Daily Report", filters={"sales_person": doc.sales_person, "date": doc.date,
+		"docstatus": ["<", 2]}, pluck="name")  # fmt: skip
+	other = next((n for n in others if (doc.is_new() or n != doc.name) and n != doc.amended_from), None)
+	if other:
+		frappe.throw(_("{0} already has daily report {1} for {2}").format(
+			frappe.bold(doc.sales_person), frappe.bold(other), doc.date), title=_("Duplicate Sales Daily Report"))  # fmt: skip
+	if doc.docstatus == 0:
+		prefill(doc)
+
+
+def before_submit(doc):
+	if not (doc.plan_tomorrow or "").strip():
+		frappe.throw(_("Fill in the plan for tomorrow before submitting the daily report"),
+			title=_("Invalid Sales Daily Report"))  # fmt: skip
+	doc.submitted_on = now_datetime()
+	doc.late = int(get_datetime(doc.submitted_on) > get_datetime(doc.due_by or due_by(doc.date, None)))
+
+
+# ----------------------------------------------------------------------------- compliance
+
+
+def working_days(company, start, end) -> list:
+	"""Working days of [start, end] up to today."""
+	end = min(getdate(end), getdate(nowdate()))
+	if end < getdate(start):
+		return []
+	return regulations.calendar(regulations.holiday_list_for(None, company)).working_days(getdate(start), end)
+
+
+def report_counts(persons, days) -> dict[str, tuple[int, int, int]]:
+	"""person → (days with a submitted report, of them on time, late) over the given days: one grouped query."""
+	rows = frappe.db.sql(
+		"""select sales_person, count(distinct date), count(distinct case when late = 0 then date end),
+			count(distinct case when late = 1 then date end)
+		from `tabSales Daily Report` where docstatus = 1 and sales_person in %(persons)s
+		and date in %(days)s group by sales_person""",
+		{"persons": persons or [""], "days": [str(d) for d in days] or [""]},
+	)
+	return {p: (int(n), int(ok), int(late)) for p, n, ok, late in rows}
+
+
+def compliance(company, persons, start, end) -> dict[str, Decimal]:
+	"""person → % of the period's working days (so far) with a daily report submitted on time."""
+	days = working_days(company, start, end)
+	if not days or not persons:
+		return {}
+	counts = report_counts(persons, days)
+	return {p: kpi_engine.ratio_percent(counts.get(p, (0, 0, 0))[1], len(days)) for p in persons}
