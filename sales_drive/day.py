@@ -124,7 +124,9 @@ def get_my_day(sales_person: str | None = None, date: str | None = None) -> dict
 	figures = figures_for([person], day).get(person) if person else None
 
 	message = None
-	if not person:
+	if not person and scope.leads:
+		message = _("You lead a team: choose a person above, or see the whole team in the table below.")
+	elif not person:
 		message = _(
 			"You are not linked to a Sales Person: ask an administrator to link your Employee to one."
 		)

@@ -206,7 +206,9 @@ def default_cooling_rules():
 			"trigger": "Opportunity Lost",
 			"scope": "Customer and Contacts",
 		},
-		{"rule_name": _("Lost Lead cools 90 days"), "trigger": "Lead Lost", "scope": "Record Only"},
+		# B2B: a refusal speaks for the organisation, so all its leads rest (matched by company name
+		# or by a non-free-mail e-mail domain; a lead with neither cools alone)
+		{"rule_name": _("Lost Lead cools its organisation 90 days"), "trigger": "Lead Lost", "scope": "Organisation"},
 	)
 
 

@@ -333,6 +333,10 @@ class TestBadInput(CoolingCase):
 		self.assertRefused("at least 1 day", cooling_days=-3)
 
 	def test_same_trigger_and_scope_in_another_mode(self):
+		if not frappe.db.exists(
+			"Base Cooling Rule", {"trigger": "Lead Lost", "scope": "Record Only", "mode": "Block", "enabled": 1}
+		):
+			rule("_SD block lead", trigger="Lead Lost", scope="Record Only", mode="Block")
 		self.assertRefused("different modes", trigger="Lead Lost", scope="Record Only", mode="Warn")
 
 	def test_final_reason_in_a_temporary_rule(self):

@@ -2,6 +2,12 @@ frappe.ui.form.on("Sales Plan", {
 	setup(frm) {
 		frm.set_query("sales_person", "allocations", () => ({ filters: { is_group: 0, enabled: 1 } }));
 	},
+	onload(frm) {
+		if (frm.is_new() && !frm.doc.from_date) {
+			frm.set_value("from_date", moment().startOf("month").format("YYYY-MM-DD"));
+			frm.set_value("to_date", moment().endOf("month").format("YYYY-MM-DD"));
+		}
+	},
 	refresh(frm) {
 		if (frm.doc.docstatus === 1) {
 			frm.add_custom_button(__("Plan vs Fact"), () =>

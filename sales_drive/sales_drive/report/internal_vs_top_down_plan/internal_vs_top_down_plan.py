@@ -67,14 +67,26 @@ def execute(filters=None):
 	figures = internal_plan(groups, step_probabilities(), allocations)
 	currency = (plan and plan.currency) or frappe.get_cached_value("Company", company, "default_currency")
 
-	data = [_row(f, currency) for f in figures]
-	department = total(figures)
-	data.append(_row(department, currency, label=_("Department Total")))
 	message = None
-	if not plan:
+	if plan:
+		# the comparison is about the plan's people: others' pipeline is left out of the total
+		outside = [f for f in figures if f.sales_person not in allocations]
+		figures = [f for f in figures if f.sales_person in allocations]
+		if outside:
+			message = _(
+				"{0} open deals of people outside Sales Plan {1} ({2} weighted) are not in this comparison."
+			).format(
+				sum(f.deals for f in outside),
+				plan.name,
+				frappe.format(sum((f.internal for f in outside), ZERO), {"fieldtype": "Currency", "options": currency}),
+			)
+	else:
 		message = _(
 			"Choose a Sales Plan to compare with the top-down plan: without one the top-down figures are zero."
 		)
+	data = [_row(f, currency) for f in figures]
+	department = total(figures)
+	data.append(_row(department, currency, label=_("Department Total")))
 	return get_columns(), data, message, get_chart(figures), get_summary(department, currency)
 
 

@@ -166,18 +166,22 @@ class TestInternalVsTopDownPlan(FrappeTestCase):
 
 	def test_weighted_internal_plan_categories_and_gap(self):
 		columns, data, message, _chart, _summary = self.run_report()
-		self.assertIsNone(message)
-		self.assertEqual([r["sales_person"] for r in data], [P, Q, R, None, "Department Total"])
+		# the plan's people only; R and the owner without a Sales Person are outside the plan
+		self.assertEqual([r["sales_person"] for r in data], [P, Q, "Department Total"])
+		self.assertIn("2 open deals of people outside Sales Plan", message)
 		rows = self.table(data)
 		# top-down, internal, gap, gap %, open, commit, best case, pipeline, deals
 		self.assertEqual(rows[P], (40000.0, 13000.0, -27000.0, -67.5, 43000.0, 10000.0, 20000.0, 8000.0, 4))
 		self.assertEqual(rows[Q], (60000.0, 27703.70, -32296.30, -53.8, 42345.67, 30000.0, 12345.67, 0.0, 2))
-		self.assertEqual(rows[R], (0.0, 700.0, 700.0, None, 7000.0, 7000.0, 0.0, 0.0, 1))
-		self.assertEqual(rows[None], (0.0, 400.0, 400.0, None, 1000.0, 0.0, 0.0, 0.0, 1))
 		self.assertEqual(
 			rows["Department Total"],
-			(100000.0, 41803.70, -58196.30, -58.2, 93345.67, 47000.0, 32345.67, 8000.0, 8),
+			(100000.0, 40703.70, -59296.30, -59.3, 85345.67, 40000.0, 32345.67, 8000.0, 6),
 		)
+		# without a plan everybody's pipeline is shown
+		_c, everyone, *_ = execute({"company": company(), "from_date": FROM, "to_date": TO})
+		rows = self.table(everyone)
+		self.assertEqual(rows[R], (0.0, 700.0, 700.0, None, 7000.0, 7000.0, 0.0, 0.0, 1))
+		self.assertEqual(rows[None], (0.0, 400.0, 400.0, None, 1000.0, 0.0, 0.0, 0.0, 1))
 		self.assertTrue(data[-1]["is_total_row"])
 		gap = next(c for c in columns if c["fieldname"] == "gap_percent")
 		self.assertEqual((gap["fieldtype"], gap["precision"]), ("Percent", 1))
@@ -196,7 +200,8 @@ class TestInternalVsTopDownPlan(FrappeTestCase):
 		try:
 			_c, data, *_ = self.run_report()
 			self.assertEqual(self.table(data)[P][1], 13000.0 - 1000 + 9900)
-			self.assertEqual(self.table(data)[R][1], 7000.0)  # r1: own 100 %
+			_c, everyone, *_ = execute({"company": company(), "from_date": FROM, "to_date": TO})
+			self.assertEqual(self.table(everyone)[R][1], 7000.0)  # r1: own 100 %
 		finally:
 			frappe.db.sql(
 				"update `tabSales Regulation Step` set probability = 10 where parent = %s and step = 'Qualification'",
@@ -208,18 +213,18 @@ class TestInternalVsTopDownPlan(FrappeTestCase):
 	def test_chart_and_summary(self):
 		_c, _d, _m, chart, summary = self.run_report()
 		self.assertEqual(chart["type"], "bar")
-		self.assertEqual(chart["data"]["labels"], [P, Q, R, "Not Set"])
+		self.assertEqual(chart["data"]["labels"], [P, Q])
 		top_down, internal = (d["values"] for d in chart["data"]["datasets"])
-		self.assertEqual(top_down, [40000.0, 60000.0, 0.0, 0.0])
-		self.assertEqual(internal, [13000.0, 27703.70, 700.0, 400.0])
+		self.assertEqual(top_down, [40000.0, 60000.0])
+		self.assertEqual(internal, [13000.0, 27703.70])
 		self.assertEqual(
 			[(s["label"], s["value"]) for s in summary],
 			[
 				("Top-down Plan", 100000.0),
-				("Internal Plan (Weighted)", 41803.70),
-				("Gap", -58196.30),
-				("Gap %", -58.2),
-				("Commit", 47000.0),
+				("Internal Plan (Weighted)", 40703.70),
+				("Gap", -59296.30),
+				("Gap %", -59.3),
+				("Commit", 40000.0),
 			],
 		)
 		self.assertEqual(summary[2]["indicator"], "Red")
