@@ -23,7 +23,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from sales_drive.sales_drive.report.coaching_summary.coaching_summary import execute as coaching_summary
-from sales_drive.tests.utils import company, ensure_user
+from sales_drive.tests.utils import ensure_employee, ensure_sales_person, ensure_user
 
 COACH = "sdc.coach@example.com"
 LEAD = "sdc.lead@example.com"
@@ -50,27 +50,8 @@ def ensure_people():
 	frappe.set_user("Administrator")
 	for user, roles in ROLES.items():
 		ensure_user(user, roles)
-	employees = {}
 	for user in (HEAD, LEAD, M1, M2):
-		name = frappe.db.get_value("Employee", {"user_id": user})
-		if not name:
-			name = (
-				frappe.get_doc(
-					{
-						"doctype": "Employee",
-						"first_name": user.split("@")[0],
-						"gender": "Female",
-						"date_of_birth": "1990-01-01",
-						"date_of_joining": "2020-01-01",
-						"company": company(),
-						"status": "Active",
-						"user_id": user,
-					}
-				)
-				.insert(ignore_permissions=True)
-				.name
-			)
-		employees[user] = name
+		ensure_employee(user, user.split("@")[0])
 	tree = [
 		("_SDC Head", "Sales Team", 1, HEAD),
 		("_SDC Team", "_SDC Head", 1, LEAD),
@@ -78,17 +59,7 @@ def ensure_people():
 		("_SDC M2", "_SDC Team", 0, M2),
 	]
 	for name, parent, is_group, user in tree:
-		if not frappe.db.exists("Sales Person", name):
-			frappe.get_doc(
-				{
-					"doctype": "Sales Person",
-					"sales_person_name": name,
-					"parent_sales_person": parent,
-					"is_group": is_group,
-					"employee": employees[user],
-					"enabled": 1,
-				}
-			).insert(ignore_permissions=True)
+		ensure_sales_person(name, user, parent, is_group)
 
 
 def ensure_script():

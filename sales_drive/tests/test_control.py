@@ -8,9 +8,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from sales_drive import control, kpi
 from sales_drive.sales_drive.report.report_compliance import report_compliance
-from sales_drive.tests.test_deviation import sales_person
-from sales_drive.tests.test_kpi import activity
-from sales_drive.tests.utils import company, ensure_customer, ensure_item, ensure_user
+from sales_drive.tests.utils import activity, company, ensure_customer, ensure_item, ensure_sales_person, ensure_user
 
 TEAM, PERSON = "_SD Control Team", "_SD Control Manager"
 WED, THU, FRI = "2025-03-12", "2025-03-13", "2025-03-14"
@@ -40,8 +38,8 @@ class TestControlSystem(FrappeTestCase):
 		frappe.set_user("Administrator")
 		cls.lead = ensure_user("sd.control.lead@example.com", ["Sales User"])
 		cls.user = ensure_user("sd.control.manager@example.com", ["Sales User"])
-		sales_person(TEAM, cls.lead, is_group=1)
-		sales_person(PERSON, cls.user, parent=TEAM)
+		ensure_sales_person(TEAM, cls.lead, is_group=1, gender="Male")
+		ensure_sales_person(PERSON, cls.user, parent=TEAM, gender="Male")
 		frappe.get_doc({"doctype": "Report Regulation", "title": "_SD Daily report by 18:00", "company": company(),
 			"report_kind": "Daily Activity Report", "due_from": "Team", "team": TEAM, "due_time": "18:00:00"}).insert()  # fmt: skip
 		# Wednesday's activity: 3 calls, 1 e-mail sent, 1 meeting, 1 proposal, 2 deals moved forward (1 back: not counted)

@@ -11,8 +11,7 @@ from frappe.utils import add_days, getdate, nowdate
 from sales_drive import base_cooling
 from sales_drive.base_cooling import CoolingError, return_cooled_parties
 from sales_drive.integrations.pipeline import candidates_for
-from sales_drive.tests.test_overdue import sales_person
-from sales_drive.tests.utils import company, ensure_user, reset_cache
+from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, reset_cache
 
 PRICE = "_SD Too expensive"
 FINAL = "Business closed"
@@ -293,7 +292,7 @@ class TestLiftAndReturn(CoolingCase):
 
 	def test_daily_job_returns_the_lead_to_a_hunter_once(self):
 		hunter = ensure_user("sd.cool.hunter@example.com", ["Sales User"])
-		sales_person("_SD Cool Hunter", hunter)
+		ensure_sales_person("_SD Cool Hunter", hunter)
 		frappe.db.set_value("Sales Person", "_SD Cool Hunter", "sd_specialisation", "Hunter")
 		refused = lead("Kappa", "ООО Каппа", "a@kappa.sd-cool.example")
 		refused.status = "Lost Quotation"

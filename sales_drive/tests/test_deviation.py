@@ -4,23 +4,9 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from sales_drive import deviation
-from sales_drive.tests.test_kpi import activity
-from sales_drive.tests.utils import company, ensure_user
+from sales_drive.tests.utils import activity, company, ensure_sales_person, ensure_user
 
 TEAM, PERSON = "_SD Dev Team", "_SD Dev Manager"
-
-
-def employee(name, user):
-	return frappe.db.get_value("Employee", {"user_id": user}) or frappe.get_doc({"doctype": "Employee",
-		"first_name": name, "gender": "Male", "date_of_birth": "1990-01-01", "date_of_joining": "2020-01-01",
-		"status": "Active", "company": company(), "user_id": user}).insert(ignore_permissions=True).name  # fmt: skip
-
-
-def sales_person(name, user, parent="Sales Team", is_group=0):
-	if not frappe.db.exists("Sales Person", name):
-		frappe.get_doc({"doctype": "Sales Person", "sales_person_name": name, "parent_sales_person": parent,
-			"is_group": is_group, "employee": employee(name, user), "enabled": 1}).insert(ignore_permissions=True)  # fmt: skip
-	return name
 
 
 class TestDeviationRule(FrappeTestCase):
@@ -31,8 +17,8 @@ class TestDeviationRule(FrappeTestCase):
 		cls.lead = ensure_user("sd.dev.lead@example.com", ["Sales User", "Sales Team Lead"])
 		cls.user = ensure_user("sd.dev.manager@example.com", ["Sales User"])
 		cls.head = ensure_user("sd.dev.head@example.com", ["Sales Manager"])
-		sales_person(TEAM, cls.lead, is_group=1)
-		sales_person(PERSON, cls.user, parent=TEAM)
+		ensure_sales_person(TEAM, cls.lead, is_group=1, gender="Male")
+		ensure_sales_person(PERSON, cls.user, parent=TEAM, gender="Male")
 		# a weekly target of 5 calls: 1 a working day
 		frappe.get_doc({"doctype": "KPI Scheme", "title": "_SD KPI Deviation", "company": company(), "period": "Week",
 			"valid_from": "2025-03-03", "applies_to": "Sales Persons", "sales_persons": [{"sales_person": PERSON}],

@@ -7,8 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_first_day, get_last_day, getdate, nowdate
 
 from sales_drive import kpi
-from sales_drive.tests.test_sales_plan import invoice, person
-from sales_drive.tests.utils import company, ensure_user
+from sales_drive.tests.utils import activity, company, ensure_sales_person, ensure_user, make_invoice
 
 PREFIX = "_SD KPI"
 
@@ -29,18 +28,6 @@ def purge():
 		frappe.db.delete("KPI Scheme", {"name": ["in", names]})
 
 
-def activity(user, medium=None, meeting=False, when=None):
-	when = when or f"{nowdate()} 10:00:00"
-	if meeting:
-		ev = frappe.get_doc({"doctype": "Event", "subject": "KPI meeting", "starts_on": when, "event_type": "Private"})
-		ev.insert(ignore_permissions=True)
-		frappe.db.set_value("Event", ev.name, "owner", user, update_modified=False)
-		return
-	frappe.get_doc({"doctype": "Communication", "communication_type": "Communication", "communication_medium": medium,
-		"sent_or_received": "Sent", "subject": "KPI call", "content": "call", "sender": user, "user": user,
-		"communication_date": when}).insert(ignore_permissions=True)
-
-
 class TestKPIScorecard(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
@@ -49,13 +36,13 @@ class TestKPIScorecard(FrappeTestCase):
 		purge()
 		cls.user_a = ensure_user("sd.kpi.a@example.com", ["Sales User"])
 		cls.user_b = ensure_user("sd.kpi.b@example.com", ["Sales User"])
-		cls.a = person("_SD KPI A", cls.user_a)
-		cls.b = person("_SD KPI B", cls.user_b)
+		cls.a = ensure_sales_person("_SD KPI A", cls.user_a, gender="Male")
+		cls.b = ensure_sales_person("_SD KPI B", cls.user_b, gender="Male")
 		cls.start = getdate(get_first_day(nowdate()))
 		cls.end = getdate(get_last_day(nowdate()))
 		# sales: A 12,000, B 4,000 (Sales Team 100 %)
-		invoice([(cls.a, 100)], rate=12000)
-		invoice([(cls.b, 100)], rate=4000)
+		make_invoice([(cls.a, 100)], rate=12000)
+		make_invoice([(cls.b, 100)], rate=4000)
 		# activity: A 5 calls, 1 meeting; B 2 calls, 2 meetings; an e-mail is not a call
 		for _ in range(5):
 			activity(cls.user_a, "Phone")
@@ -113,7 +100,7 @@ class TestKPIScorecard(FrappeTestCase):
 		self.assertIn("sd.kpi.a%40example.com", calls)
 		# review and submit A: frozen; a recompute refreshes B's draft only
 		a.submit()
-		invoice([(self.a, 100)], rate=1000)
+		make_invoice([(self.a, 100)], rate=1000)
 		again = kpi.compute_scorecards(scheme.name, nowdate())
 		self.assertNotIn(a.name, again)
 		self.assertEqual(frappe.db.get_value("KPI Scorecard", a.name, "total"), 2450)

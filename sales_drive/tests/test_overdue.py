@@ -6,24 +6,7 @@ from frappe.utils import add_days, getdate, nowdate
 
 from sales_drive.api import step_panel
 from sales_drive.tasks import notify_overdue_steps
-from sales_drive.tests.utils import ensure_customer, ensure_user, make_opportunity, move, reset_cache, tick
-
-
-def make_employee(user, name):
-	emp = frappe.db.get_value("Employee", {"user_id": user})
-	if emp:
-		return emp
-	return frappe.get_doc({"doctype": "Employee", "first_name": name, "user_id": user, "gender": "Female",
-		"date_of_birth": "1990-01-01", "date_of_joining": "2020-01-01", "status": "Active",
-		"company": frappe.defaults.get_global_default("company")}).insert(ignore_permissions=True).name
-
-
-def sales_person(name, user=None, parent=None, is_group=0):
-	if not frappe.db.exists("Sales Person", name):
-		frappe.get_doc({"doctype": "Sales Person", "sales_person_name": name, "is_group": is_group,
-			"parent_sales_person": parent or "Sales Team",
-			"employee": make_employee(user, name) if user else None}).insert(ignore_permissions=True)
-	return name
+from sales_drive.tests.utils import ensure_sales_person, ensure_user, make_opportunity, move, reset_cache, tick
 
 
 class TestOverdue(FrappeTestCase):
@@ -32,8 +15,8 @@ class TestOverdue(FrappeTestCase):
 		reset_cache()
 		self.manager = ensure_user("sd.overdue.mgr@example.com", ["Sales User"])
 		self.lead = ensure_user("sd.overdue.lead@example.com", ["Sales User", "Sales Team Lead"])
-		sales_person("_SD Team Lead O", self.lead, is_group=1)
-		sales_person("_SD Manager O", self.manager, parent="_SD Team Lead O")
+		ensure_sales_person("_SD Team Lead O", self.lead, is_group=1)
+		ensure_sales_person("_SD Manager O", self.manager, parent="_SD Team Lead O")
 
 	def notifications(self, name):
 		return frappe.get_all("Notification Log", {"document_type": "Opportunity", "document_name": name},

@@ -9,65 +9,10 @@ from frappe.utils import add_days, get_first_day, get_last_day, getdate, nowdate
 from sales_drive import day as sales_day
 from sales_drive import plans
 from sales_drive.engine.plan import pace_forecast
-from sales_drive.tests.utils import company, ensure_customer, ensure_item, ensure_user, make_opportunity
+from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_invoice, make_opportunity
 
 TEAM = "_SD Day Team"
 M1, M2 = "_SD Day Manager 1", "_SD Day Manager 2"
-
-
-def employee(user, name):
-	existing = frappe.db.get_value("Employee", {"user_id": user})
-	if existing:
-		return existing
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Employee",
-				"first_name": name,
-				"user_id": user,
-				"gender": "Female",
-				"date_of_birth": "1990-01-01",
-				"date_of_joining": "2020-01-01",
-				"status": "Active",
-				"company": company(),
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-
-
-def sales_person(name, user, parent="Sales Team", is_group=0):
-	if not frappe.db.exists("Sales Person", name):
-		frappe.get_doc(
-			{
-				"doctype": "Sales Person",
-				"sales_person_name": name,
-				"is_group": is_group,
-				"parent_sales_person": parent,
-				"employee": employee(user, name),
-			}
-		).insert(ignore_permissions=True)
-	return name
-
-
-def invoice(team, rate):
-	customer, _contact = ensure_customer()
-	si = frappe.get_doc(
-		{
-			"doctype": "Sales Invoice",
-			"customer": customer,
-			"company": company(),
-			"posting_date": nowdate(),
-			"set_posting_time": 1,
-			"due_date": add_days(nowdate(), 30),
-			"items": [{"item_code": ensure_item(), "qty": 1, "rate": rate}],
-			"sales_team": [{"sales_person": p, "allocated_percentage": pct} for p, pct in team],
-		}
-	)
-	si.insert()
-	si.submit()
-	return si
 
 
 def todo(user, date, status="Open", description="Call back about the proposal"):
@@ -95,9 +40,9 @@ class TestSalesDay(FrappeTestCase):
 		cls.m1 = ensure_user("sd.day.m1@example.com", ["Sales User"])
 		cls.m2 = ensure_user("sd.day.m2@example.com", ["Sales User"])
 		cls.head = ensure_user("sd.day.head@example.com", ["Sales User", "Sales Manager"])
-		sales_person(TEAM, cls.lead, is_group=1)
-		sales_person(M1, cls.m1, parent=TEAM)
-		sales_person(M2, cls.m2, parent=TEAM)
+		ensure_sales_person(TEAM, cls.lead, is_group=1)
+		ensure_sales_person(M1, cls.m1, parent=TEAM)
+		ensure_sales_person(M2, cls.m2, parent=TEAM)
 		cls.today = getdate(nowdate())
 		cls.plan = frappe.get_doc(
 			{
@@ -113,7 +58,7 @@ class TestSalesDay(FrappeTestCase):
 			}
 		).insert()
 		cls.plan.submit()
-		invoice([(M1, 60), (M2, 40)], rate=1000)
+		make_invoice([(M1, 60), (M2, 40)], rate=1000)
 
 	def tearDown(self):
 		frappe.set_user("Administrator")
@@ -227,7 +172,7 @@ class TestSalesDay(FrappeTestCase):
 		self.assertEqual(team["totals"]["target"], sum(r["target"] for r in team["rows"]))
 
 		frappe.set_user("Administrator")
-		outsider = sales_person("_SD Day Outsider", ensure_user("sd.day.out@example.com", ["Sales User"]))
+		outsider = ensure_sales_person("_SD Day Outsider", ensure_user("sd.day.out@example.com", ["Sales User"]))
 		frappe.set_user(self.lead)
 		with self.assertRaises(frappe.PermissionError):
 			sales_day.get_my_day(sales_person=outsider)

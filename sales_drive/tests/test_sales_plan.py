@@ -8,34 +8,15 @@ from frappe.utils import add_days, get_first_day, get_last_day, getdate, nowdate
 
 from sales_drive import plans
 from sales_drive.engine.workdays import Calendar
-from sales_drive.tests.utils import company, ensure_customer, ensure_item, ensure_user
+from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_invoice
 
 
 def person(name, user=None, enabled=1, with_employee=True):
-	if not frappe.db.exists("Sales Person", name):
-		employee = None
-		if with_employee:
-			employee = frappe.db.get_value("Employee", {"user_id": user}) if user else None
-			if not employee:
-				employee = frappe.get_doc({"doctype": "Employee", "first_name": name, "gender": "Male",
-					"date_of_birth": "1990-01-01", "date_of_joining": "2020-01-01", "status": "Active",
-					"company": company(), "user_id": user}).insert(ignore_permissions=True).name
-		frappe.get_doc({"doctype": "Sales Person", "sales_person_name": name, "parent_sales_person": "Sales Team",
-			"employee": employee, "enabled": enabled}).insert(ignore_permissions=True)
-	return name
+	return ensure_sales_person(name, user, enabled=enabled, with_employee=with_employee, gender="Male")
 
 
 def invoice(team=None, rate=1000, posting_date=None, owner=None):
-	customer, _ = ensure_customer()
-	si = frappe.get_doc({"doctype": "Sales Invoice", "customer": customer, "company": company(),
-		"posting_date": posting_date or nowdate(), "set_posting_time": 1, "due_date": add_days(nowdate(), 30),
-		"items": [{"item_code": ensure_item(), "qty": 1, "rate": rate}],
-		"sales_team": [{"sales_person": p, "allocated_percentage": pct} for p, pct in (team or [])]})
-	si.insert()
-	si.submit()
-	if owner:  # as if the user had made it
-		frappe.db.set_value("Sales Invoice", si.name, "owner", owner, update_modified=False)
-	return si
+	return make_invoice(team, rate, posting_date, owner, due_date=add_days(nowdate(), 30))
 
 
 def stored(plan, day=None):

@@ -66,6 +66,92 @@ def ensure_user(email, roles) -> str:
 	return email
 
 
+def ensure_employee(user=None, name=None, gender="Female", **fields) -> str:
+	"""The Employee of ``user``, made if there is none; without a user, a new Employee each call."""
+	existing = user and frappe.db.get_value("Employee", {"user_id": user})
+	if existing:
+		return existing
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Employee",
+				"first_name": name,
+				"user_id": user,
+				"gender": gender,
+				"date_of_birth": "1990-01-01",
+				"date_of_joining": "2020-01-01",
+				"status": "Active",
+				"company": company(),
+				**fields,
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
+def ensure_sales_person(
+	name, user=None, parent="Sales Team", is_group=0, enabled=1, with_employee=None, gender="Female", **employee_fields
+) -> str:
+	"""A Sales Person under ``parent`` (idempotent).
+
+	Its Employee is the one of ``user`` (made if missing, see ``ensure_employee``);
+	``with_employee`` defaults to "if there is a user".
+	"""
+	if not frappe.db.exists("Sales Person", name):
+		if with_employee is None:
+			with_employee = bool(user)
+		employee = ensure_employee(user, name, gender, **employee_fields) if with_employee else None
+		frappe.get_doc(
+			{
+				"doctype": "Sales Person",
+				"sales_person_name": name,
+				"parent_sales_person": parent,
+				"is_group": is_group,
+				"employee": employee,
+				"enabled": enabled,
+			}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def make_invoice(team=(), rate=1000, posting_date=None, owner=None, submit=True, due_date=None):
+	"""A Sales Invoice of one item, its Sales Team split as ``[(sales_person, percent), ...]``."""
+	posting_date = posting_date or nowdate()
+	customer, _contact = ensure_customer()
+	si = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": company(),
+			"posting_date": posting_date,
+			"set_posting_time": 1,
+			"due_date": due_date or add_days(posting_date, 30),
+			"items": [{"item_code": ensure_item(), "qty": 1, "rate": rate}],
+			"sales_team": [{"sales_person": p, "allocated_percentage": pct} for p, pct in (team or ())],
+		}
+	)
+	si.insert()
+	if submit:
+		si.submit()
+	if owner:  # insert() always makes the session user the owner
+		frappe.db.set_value("Sales Invoice", si.name, "owner", owner, update_modified=False)
+	return si
+
+
+def activity(user, medium=None, meeting=False, when=None):
+	"""A sent Communication by ``user`` over ``medium`` (a call with "Phone"), or with ``meeting`` an Event they own."""
+	when = when or f"{nowdate()} 10:00:00"
+	if meeting:
+		ev = frappe.get_doc({"doctype": "Event", "subject": "KPI meeting", "starts_on": when, "event_type": "Private"})
+		ev.insert(ignore_permissions=True)
+		frappe.db.set_value("Event", ev.name, "owner", user, update_modified=False)
+		return
+	frappe.get_doc({"doctype": "Communication", "communication_type": "Communication", "communication_medium": medium,
+		"sent_or_received": "Sent", "subject": "KPI call", "content": "call", "sender": user, "user": user,
+		"communication_date": when}).insert(ignore_permissions=True)  # fmt: skip
+
+
 def make_opportunity(with_contact=False, **kw):
 	"""A new Opportunity for a customer of its own.
 

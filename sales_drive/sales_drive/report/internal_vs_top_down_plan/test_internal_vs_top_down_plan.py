@@ -32,7 +32,7 @@ from frappe.tests.utils import FrappeTestCase
 
 from sales_drive import regulations
 from sales_drive.sales_drive.report.internal_vs_top_down_plan.internal_vs_top_down_plan import execute
-from sales_drive.tests.utils import company, ensure_user, make_opportunity
+from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_opportunity
 
 P, Q, R = "_SD ITD P", "_SD ITD Q", "_SD ITD R"
 USERS = {P: "sd.itd.p@example.com", Q: "sd.itd.q@example.com", R: "sd.itd.r@example.com"}
@@ -43,35 +43,7 @@ FIRST_STEP = "Qualification"
 
 
 def person(name):
-	user = ensure_user(USERS[name], ["Sales User"])
-	if not frappe.db.exists("Sales Person", name):
-		employee = (
-			frappe.db.get_value("Employee", {"user_id": user})
-			or frappe.get_doc(
-				{
-					"doctype": "Employee",
-					"first_name": name,
-					"gender": "Male",
-					"date_of_birth": "1990-01-01",
-					"date_of_joining": "2020-01-01",
-					"status": "Active",
-					"company": company(),
-					"user_id": user,
-				}
-			)
-			.insert(ignore_permissions=True)
-			.name
-		)
-		frappe.get_doc(
-			{
-				"doctype": "Sales Person",
-				"sales_person_name": name,
-				"parent_sales_person": "Sales Team",
-				"employee": employee,
-				"enabled": 1,
-			}
-		).insert(ignore_permissions=True)
-	return name
+	return ensure_sales_person(name, ensure_user(USERS[name], ["Sales User"]), gender="Male")
 
 
 def deal(responsible, step, amount, probability, category=None, closing=MID, **db_values):

@@ -7,9 +7,7 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from sales_drive.sales_drive.report.manager_rating import manager_rating
-from sales_drive.tests.test_kpi import activity
-from sales_drive.tests.test_sales_plan import person
-from sales_drive.tests.utils import company, ensure_user
+from sales_drive.tests.utils import activity, company, ensure_sales_person, ensure_user
 
 LAST, THIS = "2025-03-03", "2025-03-10"  # Mondays
 
@@ -21,8 +19,8 @@ class TestManagerRating(FrappeTestCase):
 		frappe.set_user("Administrator")
 		cls.user_a = ensure_user("sd.rating.a@example.com", ["Sales User"])
 		cls.user_b = ensure_user("sd.rating.b@example.com", ["Sales User"])
-		cls.a = person("_SD Rating A", cls.user_a)
-		cls.b = person("_SD Rating B", cls.user_b)
+		cls.a = ensure_sales_person("_SD Rating A", cls.user_a, gender="Male")
+		cls.b = ensure_sales_person("_SD Rating B", cls.user_b, gender="Male")
 		# last week: A 2 calls, 2 meetings; B 5 calls, 2 meetings
 		# this week: A 7 calls, 1 meeting; B 4 calls, 2 meetings (+ an e-mail and a call of the week after)
 		for user, monday, calls, meetings in (

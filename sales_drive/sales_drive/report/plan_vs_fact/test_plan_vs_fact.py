@@ -24,7 +24,7 @@ from frappe.utils import add_days, get_first_day, get_last_day, nowdate
 
 from sales_drive import plans
 from sales_drive.sales_drive.report.plan_vs_fact.plan_vs_fact import execute, persons_of_plan
-from sales_drive.tests.utils import company, ensure_customer, ensure_item, ensure_user
+from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_invoice
 
 A, B, C, D = "_SD PvF A", "_SD PvF B", "_SD PvF C", "_SD PvF D"
 USERS = {p: f"sd.pvf.{p[-1].lower()}@example.com" for p in (A, B, C, D)}
@@ -32,57 +32,11 @@ ALLOCATION = {A: 50000, B: 30000, C: 20000}
 
 
 def person(name):
-	user = ensure_user(USERS[name], ["Sales User"])
-	if not frappe.db.exists("Sales Person", name):
-		employee = (
-			frappe.db.get_value("Employee", {"user_id": user})
-			or frappe.get_doc(
-				{
-					"doctype": "Employee",
-					"first_name": name,
-					"gender": "Female",
-					"date_of_birth": "1990-01-01",
-					"date_of_joining": "2020-01-01",
-					"status": "Active",
-					"company": company(),
-					"user_id": user,
-				}
-			)
-			.insert(ignore_permissions=True)
-			.name
-		)
-		frappe.get_doc(
-			{
-				"doctype": "Sales Person",
-				"sales_person_name": name,
-				"parent_sales_person": "Sales Team",
-				"employee": employee,
-				"enabled": 1,
-			}
-		).insert(ignore_permissions=True)
-	return name
+	return ensure_sales_person(name, ensure_user(USERS[name], ["Sales User"]))
 
 
 def invoice(day, rate, team=(), owner=None, submit=True):
-	customer, _ = ensure_customer()
-	si = frappe.get_doc(
-		{
-			"doctype": "Sales Invoice",
-			"customer": customer,
-			"company": company(),
-			"posting_date": day,
-			"set_posting_time": 1,
-			"due_date": add_days(day, 30),
-			"items": [{"item_code": ensure_item(), "qty": 1, "rate": rate}],
-			"sales_team": [{"sales_person": p, "allocated_percentage": pct} for p, pct in team],
-		}
-	)
-	si.insert()
-	if submit:
-		si.submit()
-	if owner:  # insert() always makes the session user the owner
-		frappe.db.set_value("Sales Invoice", si.name, "owner", owner, update_modified=False)
-	return si
+	return make_invoice(team, rate, day, owner, submit)
 
 
 def cents(value) -> int:

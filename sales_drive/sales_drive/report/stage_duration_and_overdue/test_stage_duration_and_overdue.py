@@ -20,7 +20,7 @@ from sales_drive.sales_drive.report.stage_duration_and_overdue.stage_duration_an
 	execute,
 	get_steps,
 )
-from sales_drive.tests.utils import company, ensure_user, make_opportunity, reset_cache, tick
+from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_opportunity, reset_cache, tick
 
 TODAY = "2026-03-11 12:00:00"  # a Wednesday
 
@@ -30,41 +30,8 @@ REP_C = "sd.sdo.rep.c@example.com"
 TEAM, SUB_TEAM = "_SDO Team", "_SDO Sub Team"
 
 
-def employee(user, name):
-	existing = frappe.db.get_value("Employee", {"user_id": user})
-	if existing:
-		return existing
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Employee",
-				"first_name": name,
-				"user_id": user,
-				"gender": "Female",
-				"date_of_birth": "1990-01-01",
-				"date_of_joining": "2020-01-01",
-				"status": "Active",
-				"company": company(),
-				"create_user_permission": 0,
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-
-
 def sales_person(name, parent, user=None, is_group=0):
-	if not frappe.db.exists("Sales Person", name):
-		frappe.get_doc(
-			{
-				"doctype": "Sales Person",
-				"sales_person_name": name,
-				"is_group": is_group,
-				"parent_sales_person": parent,
-				"employee": employee(user, name) if user else None,
-			}
-		).insert(ignore_permissions=True)
-	return name
+	return ensure_sales_person(name, user, parent, is_group, create_user_permission=0)
 
 
 def opportunity_entered(when, owner, **kw):
