@@ -18,19 +18,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import frappe
 from frappe.utils import getdate, now_datetime, nowdate
 
 from sales_drive import regulations
+from sales_drive.queries import person_of_user
 from sales_drive.engine import plan as engine
 
 BASES = ("Sales Invoice", "Sales Order", "Payment Entry")
 DATE_FIELD = {"Sales Invoice": "posting_date", "Sales Order": "transaction_date", "Payment Entry": "posting_date"}
 
-_OWNER_PERSON = """(select sp.name from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
-	where e.user_id = t.owner and sp.enabled = 1 and sp.is_group = 0 order by sp.lft limit 1)"""
+_OWNER_PERSON = person_of_user("t.owner")
 
 
 def _team_query(doctype: str) -> str:
@@ -95,6 +95,13 @@ def calendar_of(plan):
 
 def working_days(plan) -> list[date]:
 	return calendar_of(plan).working_days(getdate(plan.from_date), getdate(plan.to_date))
+
+
+def percent_of(part, whole) -> Decimal | None:
+	"""``part`` in % of ``whole``, to 0.1 (half up); None when there is no whole."""
+	if not whole:
+		return None
+	return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def allocation_amounts(plan) -> dict[str, Decimal]:

@@ -35,6 +35,7 @@ from frappe.desk.reportview import build_match_conditions
 from frappe.utils import flt, get_first_day, get_last_day, getdate, nowdate
 
 from sales_drive import plans, regulations
+from sales_drive.queries import person_of_user
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -42,9 +43,9 @@ CATEGORIES = {"Commit": "commit", "Best Case": "best_case", "Pipeline": "pipelin
 CLOSED_STATUSES = ("Lost", "Closed")
 
 # the owner's Sales Person, exactly as sales_drive.integrations.pipeline.sales_person_of picks it
-_OWNER_PERSON = """(select sp.name from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
-	where e.user_id = coalesce(nullif(`tabOpportunity`.opportunity_owner, ''), `tabOpportunity`.owner) and sp.enabled = 1 and sp.is_group = 0
-	order by sp.lft limit 1)"""
+_OWNER_PERSON = person_of_user(
+	"coalesce(nullif(`tabOpportunity`.opportunity_owner, ''), `tabOpportunity`.owner)"
+)
 
 
 def execute(filters=None):
@@ -163,7 +164,7 @@ def internal_plan(groups, probabilities, allocations):
 				top_down=top_down,
 				internal=internal,
 				gap=internal - top_down,
-				gap_percent=_percent(internal - top_down, top_down),
+				gap_percent=plans.percent_of(internal - top_down, top_down),
 				open_amount=_dec(f.get("open_amount", ZERO)),
 				commit=_dec(f.get("commit", ZERO)),
 				best_case=_dec(f.get("best_case", ZERO)),
@@ -181,7 +182,7 @@ def total(figures):
 	sums = {key: sum((f[key] for f in figures), ZERO) for key in MONEY}
 	return frappe._dict(
 		sales_person=None,
-		gap_percent=_percent(sums["gap"], sums["top_down"]),
+		gap_percent=plans.percent_of(sums["gap"], sums["top_down"]),
 		deals=sum(f.deals for f in figures),
 		**sums,
 	)
@@ -189,12 +190,6 @@ def total(figures):
 
 def _dec(value) -> Decimal:
 	return value if isinstance(value, Decimal) else Decimal(str(value or 0))
-
-
-def _percent(part, whole):
-	if not whole:
-		return None
-	return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def _row(f, currency, label=None):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import frappe
 from frappe import _
@@ -121,7 +121,7 @@ def per_person(rows, persons, amounts, facts, days, as_of):
 				allocation=allocation,
 				plan_to_date=daily[done - 1].cumulative_target if done and daily else ZERO,
 				fact_to_date=fact,
-				percent_done=percent(fact, allocation),
+				percent_done=plans.percent_of(fact, allocation),
 				today_target=today_row.target if today_row else ZERO,
 				carried_in=today_row.carried_in if today_row else ZERO,
 				forecast=engine.pace_forecast(fact, done, n),
@@ -136,14 +136,8 @@ def total(figures):
 		for key in ("allocation", "plan_to_date", "fact_to_date", "today_target", "carried_in", "forecast")
 	}
 	return frappe._dict(
-		sales_person=None, percent_done=percent(sums["fact_to_date"], sums["allocation"]), **sums
+		sales_person=None, percent_done=plans.percent_of(sums["fact_to_date"], sums["allocation"]), **sums
 	)
-
-
-def percent(part, whole):
-	if not whole:
-		return None
-	return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def _row(f, currency, label=None):

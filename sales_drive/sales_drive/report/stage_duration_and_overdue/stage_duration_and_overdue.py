@@ -19,6 +19,7 @@ from frappe.utils import cint, flt, getdate, nowdate
 
 from sales_drive import regulations
 from sales_drive.engine.workdays import WorkdayIndex
+from sales_drive.queries import person_of_user
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
 from sales_drive.tasks import CLOSED
 
@@ -99,12 +100,7 @@ def fetch_open_records(doctype: str, filters) -> list[frappe._dict]:
 			{step} as step,
 			{owner} as record_owner,
 			coalesce({t}.sd_step_entered_on, {t}.creation) as entered_on,
-			(
-				select sp.name from `tabSales Person` sp
-				join `tabEmployee` e on e.name = sp.employee
-				where e.user_id = {owner} and sp.enabled = 1 and sp.is_group = 0
-				order by sp.lft limit 1
-			) as sales_person
+			{person_of_user(owner)} as sales_person
 		from {t}
 		where {" and ".join(conditions)}
 		""",
