@@ -8,7 +8,14 @@ from frappe.tests.utils import FrappeTestCase
 
 from sales_drive import control, kpi
 from sales_drive.sales_drive.report.report_compliance import report_compliance
-from sales_drive.tests.utils import activity, company, ensure_customer, ensure_item, ensure_sales_person, ensure_user
+from sales_drive.tests.utils import (
+	activity,
+	company,
+	ensure_customer,
+	ensure_item,
+	ensure_sales_person,
+	ensure_user,
+)
 
 TEAM, PERSON = "_SD Control Team", "_SD Control Manager"
 WED, THU, FRI = "2025-03-12", "2025-03-13", "2025-03-14"

@@ -6,7 +6,14 @@ from frappe.utils import add_days, getdate, nowdate
 
 from sales_drive.api import step_panel
 from sales_drive.tasks import notify_overdue_steps
-from sales_drive.tests.utils import ensure_sales_person, ensure_user, make_opportunity, move, reset_cache, tick
+from sales_drive.tests.utils import (
+	ensure_sales_person,
+	ensure_user,
+	make_opportunity,
+	move,
+	reset_cache,
+	tick,
+)
 
 
 class TestOverdue(FrappeTestCase):
@@ -86,9 +93,11 @@ class TestOverdue(FrappeTestCase):
 		self.assertEqual(clock["due_date"], str(getdate(add_days(nowdate(), -10))))
 
 	def test_won_records_are_neither_chased_nor_reported_open(self):
-		from sales_drive.integrations.pipeline import _row, write_log
 		from sales_drive import regulations
-		from sales_drive.sales_drive.report.stage_duration_and_overdue.stage_duration_and_overdue import execute
+		from sales_drive.integrations.pipeline import _row, write_log
+		from sales_drive.sales_drive.report.stage_duration_and_overdue.stage_duration_and_overdue import (
+			execute,
+		)
 
 		opp = make_opportunity(opportunity_owner=self.manager)
 		frappe.db.set_value("Opportunity", opp.name, {"sd_step_due": add_days(nowdate(), -5)})

@@ -20,7 +20,14 @@ from sales_drive.sales_drive.report.stage_duration_and_overdue.stage_duration_an
 	execute,
 	get_steps,
 )
-from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_opportunity, reset_cache, tick
+from sales_drive.tests.utils import (
+	company,
+	ensure_sales_person,
+	ensure_user,
+	make_opportunity,
+	reset_cache,
+	tick,
+)
 
 TODAY = "2026-03-11 12:00:00"  # a Wednesday
 
