@@ -7,7 +7,7 @@ from frappe import _
 from frappe.utils import getdate, nowdate
 
 from sales_drive import regulations
-from sales_drive.integrations.pipeline import LOST_STATUSES, sales_person_of
+from sales_drive.integrations.pipeline import sales_person_of
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
 
 CLOSED = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "Lost Quotation", "Converted", "Opportunity", "Quotation")}

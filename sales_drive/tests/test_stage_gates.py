@@ -2,7 +2,6 @@
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, nowdate
 
 from sales_drive.integrations.pipeline import StageGateError
 from sales_drive.tests.utils import (
