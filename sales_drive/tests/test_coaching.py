@@ -16,6 +16,7 @@ Team structure used (Sales Person tree, users through Employee.user_id):
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import frappe
 from frappe.tests.test_api import FrappeAPITestCase
@@ -23,6 +24,9 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from sales_drive.sales_drive.report.coaching_summary.coaching_summary import execute as coaching_summary
+from sales_drive.sales_drive.report.coaching_summary.coaching_summary import (
+	get_chart as coaching_summary_chart,
+)
 from sales_drive.tests.utils import ensure_employee, ensure_sales_person, ensure_user
 
 COACH = "sdc.coach@example.com"
@@ -372,6 +376,59 @@ class TestActionItemsAndToDos(FrappeTestCase):
 		fieldnames = {c["fieldname"] for c in columns}
 		self.assertFalse(fieldnames & {"observations", "comments", "agreed_goals", "what_to_change"})
 		self.assertNotIn(SECRET, json.dumps([rows, chart, summary], default=str))
+		# the person once: the user link, no second column with the same name
+		self.assertEqual([c["fieldname"] for c in columns].count("user"), 1)
+		self.assertNotIn("full_name", fieldnames)
+
+	def test_coaching_summary_chart_is_a_line_only_with_two_points(self):
+		def point(month, average):
+			return SimpleNamespace(key=M2, period=getdate(f"2026-{month:02d}-01"), average=average, count=1)
+
+		self.assertIsNone(coaching_summary_chart([]))
+		one = coaching_summary_chart([point(1, 80)])
+		self.assertEqual(one["type"], "bar")
+		self.assertEqual(one["data"]["datasets"][0]["values"], [80.0])
+		two = coaching_summary_chart([point(1, 80), point(2, 60)])
+		self.assertEqual(two["type"], "line")
+		self.assertEqual(len(two["data"]["labels"]), 2)
+
+
+class TestCoachingSessionTitle(FrappeTestCase):
+	"""A title the user typed is kept; an empty one is made from the kind, in the user's language."""
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_people()
+
+	def setUp(self):
+		frappe.set_user("Administrator")
+		frappe.local.lang = "en"
+
+	def tearDown(self):
+		frappe.local.lang = "en"
+
+	def test_typed_title_is_kept(self):
+		doc = session(title="Cold calls in March").insert()
+		self.assertEqual(doc.title, "Cold calls in March")
+		doc.kind = "Strategic"
+		doc.save()
+		self.assertEqual(frappe.db.get_value("Coaching Session", doc.name, "title"), "Cold calls in March")
+
+	def test_empty_title_is_made_in_the_users_language(self):
+		frappe.local.lang = "ru"
+		doc = session(kind="Problem Zone").insert()
+		self.assertTrue(doc.title.startswith("Проблемная зона: "), doc.title)
+		self.assertNotIn("Problem Zone", doc.title)
+		# once made, it is the session's title: another save (in another language) keeps it
+		frappe.local.lang = "en"
+		title = doc.title
+		doc.save()
+		self.assertEqual(doc.title, title)
+		# cleared, it is made again
+		doc.title = "  "
+		doc.save()
+		self.assertTrue(doc.title.startswith("Problem Zone: "), doc.title)
 
 
 class TestCoachingPrivacyOverRest(FrappeAPITestCase):

@@ -30,9 +30,11 @@ class CoachingSession(Document):
 		for p in self.participants:
 			p.sales_person = persons.get(p.user)
 		coaching.stamp_items(self)
-		self.title = _("{0}: {1}").format(
-			_(self.kind), ", ".join(p.full_name or p.user for p in self.participants)
-		)
+		# a title the user typed is kept; an empty one is made in the user's language
+		if not (self.title or "").strip():
+			self.title = _("{0}: {1}").format(
+				_(self.kind), ", ".join(p.full_name or p.user for p in self.participants)
+			)
 
 	def on_update(self):
 		coaching.sync_todos(self)

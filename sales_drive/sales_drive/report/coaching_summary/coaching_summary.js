@@ -32,4 +32,16 @@ frappe.query_reports["Coaching Summary"] = {
 			description: __("Won deals this many days before the first session in the period, against as many days after it."),
 		},
 	],
+
+	onload(report) {
+		// a filter's label is only its placeholder, hidden by the default value: show it beside the number
+		const field = report.get_filter("kpi_window");
+		if (!field || !field.$input || field.$wrapper.find(".sd-filter-label").length) return;
+		field.$input.wrap('<div class="input-group input-group-sm"></div>');
+		$('<div class="input-group-prepend"><span class="input-group-text sd-filter-label"></span></div>')
+			.insertBefore(field.$input)
+			.find(".sd-filter-label")
+			.text(__("KPI Window (Days)"));
+		field.$wrapper.removeClass("col-md-2").addClass("col-md-3");
+	},
 };

@@ -78,7 +78,6 @@ def execute(filters=None):
 		rows.append(
 			{
 				"user": user,
-				"full_name": names.get(user) or user,
 				"sessions": s.get("sessions", 0),
 				"first_session": s.get("first"),
 				"last_session": s.get("last"),
@@ -200,7 +199,6 @@ def kpi_changes(sessions: dict[str, dict], company, window: int, today) -> dict[
 def get_columns(window: int):
 	return [
 		{"fieldname": "user", "label": _("Person"), "fieldtype": "Link", "options": "User", "width": 180},
-		{"fieldname": "full_name", "label": _("Full Name"), "fieldtype": "Data", "width": 150},
 		{"fieldname": "sessions", "label": _("Sessions"), "fieldtype": "Int", "width": 90},
 		{"fieldname": "first_session", "label": _("First Session"), "fieldtype": "Date", "width": 105},
 		{"fieldname": "last_session", "label": _("Last Session"), "fieldtype": "Date", "width": 105},
@@ -267,7 +265,8 @@ def get_chart(points):
 				}
 			],
 		},
-		"type": "line",
+		# a line needs two points: with one, frappe-charts draws a broken path
+		"type": "line" if len(periods) > 1 else "bar",
 		"colors": ["#2490ef"],
 		"fieldtype": "Float",
 	}
