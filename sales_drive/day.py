@@ -136,6 +136,9 @@ def get_my_day(sales_person: str | None = None, date: str | None = None) -> dict
 		)
 	lists = contact_lists([user], day) if user else {}
 	mine = lists.get(user, {})
+	# the lists stop at LIST_LIMIT rows: their full sizes let the page say "100 of N"
+	counts = contact_counts([user], day).get(user, {}) if user else {}
+	shown = {k: mine.get(k, [])[:LIST_LIMIT] for k in ("todos", "contacts", "overdue")}
 	return {
 		"date": day,
 		"sales_person": person,
@@ -143,9 +146,10 @@ def get_my_day(sales_person: str | None = None, date: str | None = None) -> dict
 		"user": user,
 		"figures": figures,
 		"message": message,
-		"todos": mine.get("todos", []),
-		"contacts": mine.get("contacts", []),
-		"overdue": mine.get("overdue", []),
+		"todos": shown["todos"],
+		"contacts": shown["contacts"],
+		"overdue": shown["overdue"],
+		"counts": {k: max(counts.get(k, 0), len(rows)) for k, rows in shown.items()},
 		"can_choose": scope.leads,
 		"persons": [{"value": p.name, "label": p.sales_person_name or p.name} for p in scope.persons()]
 		if scope.leads
@@ -201,7 +205,13 @@ def card_month_done(filters=None) -> dict:
 	figures = list(_scope_figures(day).values())
 	amount = sum((f["plan_amount"] for f in figures), ZERO)
 	fact = sum((f["fact_to_date"] for f in figures), ZERO)
-	return {"value": float(percent(fact, amount)), "fieldtype": "Percent", "route": ["sales-day"]}
+	# "precision": the card formats the value with the result's own df (Frappe's default is 3 decimals)
+	return {
+		"value": float(percent(fact, amount)),
+		"fieldtype": "Percent",
+		"precision": 1,
+		"route": ["sales-day"],
+	}
 
 
 def _scope_figures(day) -> dict[str, dict]:

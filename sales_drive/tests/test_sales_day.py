@@ -1,6 +1,7 @@
 """The manager's day: figures from the plan, the lists to contact today, who may see whom, the cards."""
 
 from decimal import Decimal
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
@@ -140,6 +141,13 @@ class TestSalesDay(FrappeTestCase):
 			{("Opportunity", overdue.name), ("Lead", lead.name)},
 		)
 		self.assertEqual(day["overdue"][0].step, "Qualification")  # new opportunities start there
+		self.assertEqual(day["counts"], {"todos": 2, "contacts": 1, "overdue": 2})
+		# the lists keep their cap; the counts still give the full sizes ("1 of 2" on the page)
+		with patch.object(sales_day, "LIST_LIMIT", 1):
+			capped = sales_day.get_my_day()
+		self.assertEqual([len(capped[k]) for k in ("todos", "contacts", "overdue")], [1, 1, 1])
+		self.assertEqual([t.name for t in capped["todos"]], [late])
+		self.assertEqual(capped["counts"], day["counts"])
 
 		frappe.set_user(self.lead)
 		team = {r["sales_person"]: r for r in sales_day.get_team_day()["rows"]}
@@ -195,7 +203,8 @@ class TestSalesDay(FrappeTestCase):
 		team = sales_day.get_team_day()["totals"]
 		self.assertEqual(Decimal(str(sales_day.card_today_target()["value"])), team["target"])
 		self.assertEqual(
-			sales_day.card_month_done(), {"value": 1.0, "fieldtype": "Percent", "route": ["sales-day"]}
+			sales_day.card_month_done(),
+			{"value": 1.0, "fieldtype": "Percent", "precision": 1, "route": ["sales-day"]},
 		)
 
 		frappe.set_user(self.head)

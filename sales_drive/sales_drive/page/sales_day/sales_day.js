@@ -91,20 +91,30 @@ class SalesDay {
 			this.render_figures(day.figures);
 		}
 		const $lists = $('<div class="row"></div>').appendTo(this.$body);
-		this.render_list($lists, __("To Do Today"), day.todos, (t) => this.todo_row(t), __("No ToDos due."));
+		const counts = day.counts || {};
+		this.render_list(
+			$lists,
+			__("To Do Today"),
+			day.todos,
+			(t) => this.todo_row(t),
+			__("No ToDos due."),
+			counts.todos
+		);
 		this.render_list(
 			$lists,
 			__("Contact Today"),
 			day.contacts,
 			(o) => this.contact_row(o),
-			__("No Opportunities to contact today.")
+			__("No Opportunities to contact today."),
+			counts.contacts
 		);
 		this.render_list(
 			$lists,
 			__("Overdue Steps"),
 			day.overdue,
 			(r) => this.overdue_row(r),
-			__("No overdue steps.")
+			__("No overdue steps."),
+			counts.overdue
 		);
 		this.$team = $('<div class="sales-day-team"></div>').appendTo(this.$body);
 	}
@@ -209,11 +219,14 @@ class SalesDay {
 			.appendTo($card);
 	}
 
-	render_list($parent, title, rows, make_row, empty) {
+	render_list($parent, title, rows, make_row, empty, total) {
 		const $col = $('<div class="col-md-4 mb-4"></div>').appendTo($parent);
 		const $card = $('<div class="frappe-card h-100 p-3"></div>').appendTo($col);
+		// the server sends at most its list limit: say "100 of N" when there are more
+		const shown = (rows || []).length;
+		const size = cint(total) > shown ? __("{0} of {1}", [shown, cint(total)]) : shown;
 		$('<div class="h6 mb-3"></div>')
-			.text(title + " (" + (rows || []).length + ")")
+			.text(title + " (" + size + ")")
 			.appendTo($card);
 		if (!rows || !rows.length) {
 			$('<div class="text-muted small"></div>').text(empty).appendTo($card);

@@ -297,7 +297,8 @@ def get_columns():
 		money("open_amount", _("Open Pipeline")),
 		money("commit", _("Commit")),
 		money("best_case", _("Best Case")),
-		money("pipeline", _("Pipeline")),
+		# the forecast category, not to be confused with the whole "Open Pipeline"
+		money("pipeline", _("Pipeline (Category)")),
 		{"fieldname": "deals", "label": _("Open Deals"), "fieldtype": "Int", "width": 90},
 		{
 			"fieldname": "currency",

@@ -226,7 +226,7 @@ def get_summary(figures, person=None):
 
 
 def get_columns():
-	def money(fieldname, label, width=130):
+	def money(fieldname, label, width=140):  # department totals need the room
 		return {
 			"fieldname": fieldname,
 			"label": label,
