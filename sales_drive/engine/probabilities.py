@@ -1,0 +1,129 @@
+"""Step probabilities from history: how many records that reached a step were won.
+
+Input is the transition log as rows ``(reference, kind, from_step, to_step,
+time)`` (kinds as in :mod:`.funnel`: Enter, Forward, Skip, Backward, Won,
+Lost). A record's *outcome* is its last Won or Lost row; records whose
+outcome falls within the window ``[since, until]`` form the cohort — still
+open records are not counted (they would pull every probability down). A
+record *reached* a step when a row enters it (Enter, Forward, Skip, Backward
+into it) or leaves it; a skipped step was not reached.
+
+For each step: ``reached`` (cohort records that reached it), ``won`` (of
+them, those won), ``historical`` = won / reached in percent with one
+decimal, ``configured`` (the regulation's probability) and ``gap`` =
+historical − configured in percentage points. ``low_sample`` marks steps
+reached by fewer than ``min_sample`` records, whose figure is not to be
+trusted yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from .key_accounts import add_months
+
+OUTCOMES = ("Won", "Lost")
+INTO = ("Enter", "Forward", "Skip", "Backward")
+
+
+class ProbabilityError(ValueError):
+	pass
+
+
+@dataclass(frozen=True)
+class StepProbability:
+	step: str
+	reached: int
+	won: int
+	historical: Decimal | None
+	configured: Decimal | None
+	gap: Decimal | None
+	low_sample: bool
+
+
+def _day(value) -> date:
+	if isinstance(value, datetime):
+		return value.date()
+	if isinstance(value, date):
+		return value
+	if isinstance(value, str):
+		return date.fromisoformat(value[:10])
+	raise ProbabilityError(f"Not a date or time: {value!r}")
+
+
+def window(today: date, months: int) -> tuple[date, date]:
+	"""The last ``months`` months up to ``today``: (first day, today)."""
+	if months < 1:
+		raise ProbabilityError(f"The window must be at least one month, not {months}")
+	return add_months(today, -months), today
+
+
+def historical(
+	rows: Iterable[tuple],
+	order: Sequence[str],
+	since: date,
+	until: date,
+	configured: Mapping[str, int | Decimal | None] | None = None,
+	min_sample: int = 0,
+) -> list[StepProbability]:
+	"""One row per step of ``order`` (then any other step seen, by name)."""
+	if since > until:
+		raise ProbabilityError("The window starts after it ends")
+	reached: dict[str, set[str]] = {}
+	outcome: dict[str, tuple] = {}
+	for reference, kind, from_step, to_step, time in rows:
+		steps = reached.setdefault(reference, set())
+		if from_step:
+			steps.add(from_step)
+		if to_step and kind in INTO:
+			steps.add(to_step)
+		if kind in OUTCOMES:
+			key = (_as_sort_key(time), kind)
+			if reference not in outcome or key >= outcome[reference]:
+				outcome[reference] = key
+	cohort = {r: k == "Won" for r, (t, k) in outcome.items() if since <= _day(t) <= until}
+	counts: dict[str, list[int]] = {s: [0, 0] for s in order}
+	for reference, won in cohort.items():
+		for step in reached.get(reference, ()):
+			c = counts.setdefault(step, [0, 0])
+			c[0] += 1
+			c[1] += won
+	configured = configured or {}
+	steps = list(order) + sorted(s for s in counts if s not in order)
+	out = []
+	for step in steps:
+		n, won = counts[step]
+		hist = _pct(won, n)
+		conf = configured.get(step)
+		conf = None if conf is None else Decimal(conf)
+		gap = None if hist is None or conf is None else hist - conf
+		out.append(StepProbability(step, n, won, hist, conf, gap, n < min_sample))
+	return out
+
+
+def by_regulation(rows: Iterable[tuple]) -> dict[str, list[tuple]]:
+	"""Split rows ``(regulation, reference, kind, from_step, to_step, time)`` per regulation."""
+	out: dict[str, list[tuple]] = {}
+	for regulation, *rest in rows:
+		out.setdefault(regulation, []).append(tuple(rest))
+	return out
+
+
+def _as_sort_key(time):
+	"""Times of one log compare as datetimes; a bare date sorts as its midnight."""
+	if isinstance(time, datetime):
+		return time
+	if isinstance(time, date):
+		return datetime(time.year, time.month, time.day)
+	if isinstance(time, str):
+		return datetime.fromisoformat(time)
+	raise ProbabilityError(f"Not a date or time: {time!r}")
+
+
+def _pct(num: int, den: int) -> Decimal | None:
+	if not den:
+		return None
+	return (Decimal(num) * 100 / Decimal(den)).quantize(Decimal("0.1"), ROUND_HALF_UP)
