@@ -33,7 +33,12 @@ def test_yesterday_fact_against_target_with_carry_over():
 	lines, total, working = plan_lines(ROWS, date(2026, 11, 24))
 	ann, bob = lines
 	assert working
-	assert (ann.sales_person, ann.target, ann.fact, ann.carried_in) == ("ann", D("140.00"), D("100.00"), D("40.00"))
+	assert (ann.sales_person, ann.target, ann.fact, ann.carried_in) == (
+		"ann",
+		D("140.00"),
+		D("100.00"),
+		D("40.00"),
+	)
 	assert ann.gap == D("-40.00") and ann.percent == D("71.4")
 	assert (bob.target, bob.carried_in, bob.gap) == (D("150.00"), D("-50.00"), D("0.00"))
 	assert total.target == D("290.00") and total.fact == D("250.00")
@@ -42,7 +47,7 @@ def test_yesterday_fact_against_target_with_carry_over():
 
 def test_team_filter():
 	lines, total, _ = plan_lines(ROWS, date(2026, 11, 24), members={"bob"})
-	assert [l.sales_person for l in lines] == ["bob"]
+	assert [ln.sales_person for ln in lines] == ["bob"]
 	assert total.fact == D("150.00")
 
 
@@ -69,14 +74,14 @@ def test_funnel_movement_per_step():
 		("u2", "Proposal", "Contract", "Skip", 1),
 		("u2", "Contract", "", "Won", 1),
 	]
-	lines = {l.step: l for l in funnel_lines(ORDER, counts)}
+	lines = {ln.step: ln for ln in funnel_lines(ORDER, counts)}
 	assert (lines["Qualify"].entered, lines["Qualify"].advanced, lines["Qualify"].lost) == (7, 3, 1)
 	assert (lines["Proposal"].entered, lines["Proposal"].advanced, lines["Proposal"].back) == (3, 1, 1)
 	assert (lines["Contract"].entered, lines["Contract"].advanced) == (1, 1)
 
 
 def test_funnel_empty_day_lists_every_step():
-	assert [(l.step, l.entered, l.advanced, l.lost) for l in funnel_lines(ORDER, [])] == [
+	assert [(ln.step, ln.entered, ln.advanced, ln.lost) for ln in funnel_lines(ORDER, [])] == [
 		("Qualify", 0, 0, 0),
 		("Proposal", 0, 0, 0),
 		("Contract", 0, 0, 0),
@@ -85,7 +90,12 @@ def test_funnel_empty_day_lists_every_step():
 
 
 def test_overdue_grouped_longest_first():
-	rows = [("o1", "Qualify", "ann", 2), ("o2", "Proposal", "ann", 5), ("o3", "Qualify", "bob", 1), ("o4", "Qualify", None, 3)]
+	rows = [
+		("o1", "Qualify", "ann", 2),
+		("o2", "Proposal", "ann", 5),
+		("o3", "Qualify", "bob", 1),
+		("o4", "Qualify", None, 3),
+	]
 	out = overdue_by_owner(rows)
 	assert list(out) == ["ann", "", "bob"]
 	assert [o.reference for o in out["ann"]] == ["o2", "o1"]
@@ -111,7 +121,7 @@ def test_morning_digest_assembles():
 
 def test_morning_digest_for_a_team():
 	d = morning(date(2026, 11, 24), ROWS, overdue=[("o1", "Qualify", "ann", 2)], members={"bob"})
-	assert [l.sales_person for l in d.plan] == ["bob"]
+	assert [ln.sales_person for ln in d.plan] == ["bob"]
 	assert d.overdue == {}
 	assert d.short == []
 

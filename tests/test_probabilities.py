@@ -16,7 +16,7 @@ SINCE, UNTIL = date(2026, 5, 25), date(2026, 11, 25)
 
 def path(ref, steps, outcome, when, start=datetime(2026, 6, 1, 9)):
 	rows = [(ref, "Enter", "", steps[0], start)]
-	for a, b in zip(steps, steps[1:]):
+	for a, b in zip(steps, steps[1:], strict=False):
 		rows.append((ref, "Forward", a, b, start))
 	if outcome:
 		rows.append((ref, outcome, steps[-1], "", when))
@@ -48,7 +48,11 @@ def test_steps_in_regulation_order():
 
 
 def test_gap_against_configured():
-	r = by_step(historical(ROWS, ORDER, SINCE, UNTIL, configured={"Qualify": 10, "Proposal": D("40"), "Contract": None}))
+	r = by_step(
+		historical(
+			ROWS, ORDER, SINCE, UNTIL, configured={"Qualify": 10, "Proposal": D("40"), "Contract": None}
+		)
+	)
 	assert r["Qualify"].gap == D("15.0")
 	assert r["Proposal"].gap == D("-6.7")
 	assert r["Contract"].configured is None and r["Contract"].gap is None
@@ -60,13 +64,17 @@ def test_open_records_not_counted():
 
 
 def test_outcomes_outside_window_ignored():
-	rows = path("old", ["Qualify"], "Won", datetime(2026, 1, 1)) + path("new", ["Qualify"], "Lost", datetime(2026, 11, 25, 18))
+	rows = path("old", ["Qualify"], "Won", datetime(2026, 1, 1)) + path(
+		"new", ["Qualify"], "Lost", datetime(2026, 11, 25, 18)
+	)
 	r = by_step(historical(rows, ORDER, SINCE, UNTIL))
 	assert (r["Qualify"].reached, r["Qualify"].won) == (1, 0)
 
 
 def test_last_outcome_counts_after_reopen():
-	rows = path("o", ["Qualify"], "Lost", datetime(2026, 7, 1)) + [("o", "Won", "Qualify", "", datetime(2026, 8, 1))]
+	rows = path("o", ["Qualify"], "Lost", datetime(2026, 7, 1)) + [
+		("o", "Won", "Qualify", "", datetime(2026, 8, 1))
+	]
 	assert by_step(historical(rows, ORDER, SINCE, UNTIL))["Qualify"].won == 1
 
 
@@ -92,7 +100,10 @@ def test_backward_counts_as_reaching():
 
 
 def test_steps_outside_order_listed_after():
-	rows = [("z", "Enter", "", "Old Step", datetime(2026, 6, 1)), ("z", "Won", "Old Step", "", datetime(2026, 6, 2))]
+	rows = [
+		("z", "Enter", "", "Old Step", datetime(2026, 6, 1)),
+		("z", "Won", "Old Step", "", datetime(2026, 6, 2)),
+	]
 	assert [r.step for r in historical(rows, ORDER, SINCE, UNTIL)] == ORDER + ["Old Step"]
 
 
@@ -102,7 +113,10 @@ def test_low_sample_flag():
 
 
 def test_date_and_string_times():
-	rows = [("d", "Enter", "", "Qualify", date(2026, 6, 1)), ("d", "Won", "Qualify", "", "2026-06-02 10:00:00")]
+	rows = [
+		("d", "Enter", "", "Qualify", date(2026, 6, 1)),
+		("d", "Won", "Qualify", "", "2026-06-02 10:00:00"),
+	]
 	assert by_step(historical(rows, ORDER, SINCE, UNTIL))["Qualify"].won == 1
 
 
@@ -131,4 +145,7 @@ def test_empty_log():
 def test_by_regulation():
 	rows = [("R1", "a", "Won", "S", "", date(2026, 6, 1)), ("R2", "b", "Lost", "S", "", date(2026, 6, 1))]
 	split = by_regulation(rows)
-	assert split == {"R1": [("a", "Won", "S", "", date(2026, 6, 1))], "R2": [("b", "Lost", "S", "", date(2026, 6, 1))]}
+	assert split == {
+		"R1": [("a", "Won", "S", "", date(2026, 6, 1))],
+		"R2": [("b", "Lost", "S", "", date(2026, 6, 1))],
+	}

@@ -15,7 +15,11 @@ from sales_drive.engine.segments import (
 )
 
 PARENTS = {
-	"customer_group": {"Retail": "All Customer Groups", "Wholesale": "All Customer Groups", "Chains": "Retail"},
+	"customer_group": {
+		"Retail": "All Customer Groups",
+		"Wholesale": "All Customer Groups",
+		"Chains": "Retail",
+	},
 	"territory": {"Moscow": "Russia", "Kazan": "Russia", "Russia": "All Territories"},
 }
 
@@ -45,11 +49,17 @@ def test_single_condition_matches():
 
 def test_all_conditions_must_match():
 	assert choose_regulation(RULES, {"customer_group": "Retail", "territory": "Kazan"}, PARENTS) == "Standard"
-	assert choose_regulation(RULES, {"customer_group": "Retail", "territory": "Moscow"}, PARENTS) == "Retail Moscow"
+	assert (
+		choose_regulation(RULES, {"customer_group": "Retail", "territory": "Moscow"}, PARENTS)
+		== "Retail Moscow"
+	)
 
 
 def test_tree_child_matches_parent_condition():
-	assert choose_regulation(RULES, {"customer_group": "Chains", "territory": "Moscow"}, PARENTS) == "Retail Moscow"
+	assert (
+		choose_regulation(RULES, {"customer_group": "Chains", "territory": "Moscow"}, PARENTS)
+		== "Retail Moscow"
+	)
 
 
 def test_tree_not_used_without_parents():
@@ -75,7 +85,11 @@ def test_key_account_false_condition():
 
 def test_priority_orders_matches():
 	rec = {"customer_group": "Wholesale", "source": "Website", "key_account": True}
-	assert [r.regulation for r in matching(RULES, rec, PARENTS)] == ["Key Accounts", "Inbound Web", "Wholesale Sales"]
+	assert [r.regulation for r in matching(RULES, rec, PARENTS)] == [
+		"Key Accounts",
+		"Inbound Web",
+		"Wholesale Sales",
+	]
 
 
 def test_equal_priority_keeps_given_order():

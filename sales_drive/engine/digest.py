@@ -81,7 +81,9 @@ def _line(person, target, fact, carried, cum_target, cum_fact) -> PlanLine:
 	return PlanLine(person, target, fact, carried, fact - target, percent(fact, target), cum_target, cum_fact)
 
 
-def plan_lines(rows: Sequence[PlanRow], day: date, members: Collection[str] | None = None) -> tuple[list[PlanLine], PlanLine, bool]:
+def plan_lines(
+	rows: Sequence[PlanRow], day: date, members: Collection[str] | None = None
+) -> tuple[list[PlanLine], PlanLine, bool]:
 	"""Each person's line for ``day`` (sorted by name) and the total; False when ``day`` has no plan rows.
 
 	``members`` limits the lines to a team. On a day off the lines show the
@@ -98,15 +100,18 @@ def plan_lines(rows: Sequence[PlanRow], day: date, members: Collection[str] | No
 				last[r.sales_person] = r
 		lines = [_line(p, ZERO, ZERO, ZERO, r.cumulative_target, r.cumulative_fact) for p, r in last.items()]
 	else:
-		lines = [_line(r.sales_person, r.target, r.fact, r.carried_in, r.cumulative_target, r.cumulative_fact) for r in today]
-	lines.sort(key=lambda l: str(l.sales_person))
+		lines = [
+			_line(r.sales_person, r.target, r.fact, r.carried_in, r.cumulative_target, r.cumulative_fact)
+			for r in today
+		]
+	lines.sort(key=lambda ln: str(ln.sales_person))
 	total = _line(
 		None,
-		sum((l.target for l in lines), ZERO),
-		sum((l.fact for l in lines), ZERO),
-		sum((l.carried_in for l in lines), ZERO),
-		sum((l.to_date_target for l in lines), ZERO),
-		sum((l.to_date_fact for l in lines), ZERO),
+		sum((ln.target for ln in lines), ZERO),
+		sum((ln.fact for ln in lines), ZERO),
+		sum((ln.carried_in for ln in lines), ZERO),
+		sum((ln.to_date_target for ln in lines), ZERO),
+		sum((ln.to_date_fact for ln in lines), ZERO),
 	)
 	return lines, total, working
 
@@ -123,7 +128,9 @@ def funnel_lines(order: Sequence[str], counts: Iterable[tuple]) -> list[FunnelLi
 	return [FunnelLine(r.step, r.entered, r.forward, r.lost, r.back) for r in rows]
 
 
-def overdue_by_owner(rows: Iterable[tuple], members: Collection[str] | None = None) -> dict[str, list[Overdue]]:
+def overdue_by_owner(
+	rows: Iterable[tuple], members: Collection[str] | None = None
+) -> dict[str, list[Overdue]]:
 	"""``(reference, step, owner, days_over)`` rows grouped per owner, the longest overdue first."""
 	out: dict[str, list[Overdue]] = {}
 	for reference, step, owner, days_over in rows:

@@ -39,7 +39,9 @@ class TooMany(RepeatSaleError):
 		self.rule = rule
 		self.candidates = candidates
 		self.maximum = maximum
-		super().__init__(f"Rule {rule} would create {len(candidates)} opportunities, more than the maximum {maximum}")
+		super().__init__(
+			f"Rule {rule} would create {len(candidates)} opportunities, more than the maximum {maximum}"
+		)
 
 
 @dataclass(frozen=True)
@@ -146,9 +148,7 @@ def select(rule: Rule, orders: Iterable[Order], today: date) -> dict[str, date |
 		return {c: d for c, d in last.items() if (today - d).days >= rule.days}
 	if rule.kind == "Cross Sell":
 		return {
-			c: last[c]
-			for c, g in groups.items()
-			if rule.item_group in g and rule.missing_item_group not in g
+			c: last[c] for c, g in groups.items() if rule.item_group in g and rule.missing_item_group not in g
 		}
 	# Season
 	this_start, this_end = season_window(rule.season, today)

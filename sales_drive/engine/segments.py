@@ -101,14 +101,18 @@ def matches(rule: SegmentRule, record: Mapping, parents: Parents | None = None) 
 	return True
 
 
-def matching(rules: Sequence[SegmentRule], record: Mapping, parents: Parents | None = None) -> list[SegmentRule]:
+def matching(
+	rules: Sequence[SegmentRule], record: Mapping, parents: Parents | None = None
+) -> list[SegmentRule]:
 	"""Non-default rules matching ``record``, best first (priority, then the order given)."""
 	found = [(i, r) for i, r in enumerate(rules) if not r.is_default and matches(r, record, parents)]
 	found.sort(key=lambda p: (-p[1].rank, p[0]))
 	return [r for _, r in found]
 
 
-def choose(rules: Sequence[SegmentRule], record: Mapping, parents: Parents | None = None) -> SegmentRule | None:
+def choose(
+	rules: Sequence[SegmentRule], record: Mapping, parents: Parents | None = None
+) -> SegmentRule | None:
 	"""The rule that picks ``record``'s regulation: the best match, else the default, else None."""
 	found = matching(rules, record, parents)
 	if found:
@@ -116,7 +120,9 @@ def choose(rules: Sequence[SegmentRule], record: Mapping, parents: Parents | Non
 	return next((r for r in rules if r.is_default), None)
 
 
-def choose_regulation(rules: Sequence[SegmentRule], record: Mapping, parents: Parents | None = None) -> str | None:
+def choose_regulation(
+	rules: Sequence[SegmentRule], record: Mapping, parents: Parents | None = None
+) -> str | None:
 	rule = choose(rules, record, parents)
 	return rule.regulation if rule else None
 
