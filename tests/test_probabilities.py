@@ -126,8 +126,8 @@ def test_bad_time():
 
 
 def test_window_months():
-	assert window(date(2026, 11, 25), 6) == (date(2026, 5, 25), date(2026, 11, 25))
-	assert window(date(2026, 8, 31), 6) == (date(2026, 2, 28), date(2026, 8, 31))
+	assert window(date(2026, 11, 25), 6) == (date(2026, 5, 26), date(2026, 11, 25))
+	assert window(date(2026, 8, 31), 6) == (date(2026, 3, 1), date(2026, 8, 31))
 	with pytest.raises(ProbabilityError):
 		window(date(2026, 1, 1), 0)
 

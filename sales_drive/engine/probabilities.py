@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from .key_accounts import add_months
@@ -55,10 +55,13 @@ def _day(value) -> date:
 
 
 def window(today: date, months: int) -> tuple[date, date]:
-	"""The last ``months`` months up to ``today``: (first day, today)."""
+	"""The last ``months`` months up to and including ``today``: (first day, today).
+
+	The same window as :func:`.key_accounts.rolling_period`.
+	"""
 	if months < 1:
 		raise ProbabilityError(f"The window must be at least one month, not {months}")
-	return add_months(today, -months), today
+	return add_months(today, -months) + timedelta(days=1), today
 
 
 def historical(
