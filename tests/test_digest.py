@@ -1,4 +1,3 @@
-import time
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -158,13 +157,11 @@ def test_period_keys_once_per_period():
 		period_key("morning", "x", monday, "hourly")
 
 
-def test_500_managers_fast():
+def test_500_managers():
 	days = [date(2026, 11, 2) + timedelta(days=i) for i in range(30)]
 	people = {f"m{i:03d}": D("100000") for i in range(500)}
 	facts = {(d, p): D("3000") for d in days[:22] for p in people}
 	rows = decompose_fixed(people, days, facts)
-	start = time.perf_counter()
+	# volume only: speed is measured by a benchmark script, never by a timed test
 	d = morning(days[21], rows, ORDER, [("m001", "", "Qualify", "Enter", 4)])
-	elapsed = time.perf_counter() - start
 	assert len(d.plan) == 500
-	assert elapsed < 5, elapsed
