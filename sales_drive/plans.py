@@ -137,6 +137,24 @@ def store(plan, persons=None):
 	frappe.db.bulk_insert("Sales Plan Day", fields, values, chunk_size=5000)
 
 
+def submitted_plan(name: str, not_submitted: str):
+	"""The submitted Sales Plan a report compares with, readable by the user.
+
+	``not_submitted``: the caller's translated message, ``{0}`` standing for the plan.
+	"""
+	if not name:
+		frappe.throw(frappe._("Choose a Sales Plan"), title=frappe._("Invalid Filter"))
+	if not frappe.db.exists("Sales Plan", name):
+		frappe.throw(
+			frappe._("Sales Plan {0} does not exist").format(frappe.bold(name)), title=frappe._("Invalid Filter")
+		)
+	plan = frappe.get_doc("Sales Plan", name)
+	plan.check_permission("read")
+	if plan.docstatus != 1:
+		frappe.throw(not_submitted.format(frappe.bold(name)), title=frappe._("Invalid Filter"))
+	return plan
+
+
 def plans_covering(basis: str, company: str, day) -> list[str]:
 	return frappe.get_all(
 		"Sales Plan",

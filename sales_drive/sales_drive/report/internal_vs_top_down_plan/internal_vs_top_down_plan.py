@@ -92,18 +92,7 @@ def execute(filters=None):
 
 
 def get_plan(name):
-	if not frappe.db.exists("Sales Plan", name):
-		frappe.throw(_("Sales Plan {0} does not exist").format(frappe.bold(name)), title=_("Invalid Filter"))
-	plan = frappe.get_doc("Sales Plan", name)
-	plan.check_permission("read")
-	if plan.docstatus != 1:
-		frappe.throw(
-			_("Sales Plan {0} is not submitted: submit it to compare it with the pipeline").format(
-				frappe.bold(name)
-			),
-			title=_("Invalid Filter"),
-		)
-	return plan
+	return plans.submitted_plan(name, _("Sales Plan {0} is not submitted: submit it to compare it with the pipeline"))
 
 
 def fetch(company, from_date, to_date):
