@@ -139,7 +139,7 @@ CUSTOM_FIELDS = {
 			"fieldname": "sd_specialisation",
 			"label": "Specialisation",
 			"fieldtype": "Select",
-			"options": "\nFull Cycle\nHunter\nCloser\nFarmer\nKey Account Manager",
+			"options": "\nFull Cycle\nHunter\nCloser\nFarmer\nKey Account Manager\nAssistant",
 			"insert_after": "enabled",
 			"in_list_view": 1,
 			"in_standard_filter": 1,
@@ -147,6 +147,29 @@ CUSTOM_FIELDS = {
 	],
 	# base cooling (METHOD.md §4): the list filter of cooling parties, the organisation key of a
 	# lead (normalised company name), and final lost reasons
+	# key accounts (METHOD.md §6): set by the monthly classification (sales_drive/key_accounts.py)
+	"Customer": [
+		{
+			"fieldname": "sd_key_account",
+			"label": "Key Account",
+			"fieldtype": "Check",
+			"insert_after": "account_manager",
+			"read_only": 1,
+			"no_copy": 1,
+			"in_standard_filter": 1,
+			"search_index": 1,
+			"description": "Set by the monthly key-account review: the customer is among those making the top share of revenue.",
+		},
+		{
+			"fieldname": "sd_key_account_since",
+			"label": "Key Account Since",
+			"fieldtype": "Date",
+			"insert_after": "sd_key_account",
+			"read_only": 1,
+			"no_copy": 1,
+			"depends_on": "eval:doc.sd_key_account",
+		},
+	],
 	("Lead", "Opportunity", "Customer"): [
 		{
 			"fieldname": "sd_cooling_until",
