@@ -3,11 +3,13 @@ from datetime import date
 import pytest
 
 from sales_drive.engine.repeat_sales import (
+	TEMPLATES,
 	Order,
 	RepeatSaleError,
 	Rule,
 	TooMany,
 	in_season,
+	problems,
 	run,
 	season_window,
 	select,
@@ -159,3 +161,35 @@ def test_invalid_rules(rule, message):
 
 def test_valid_leap_day_season():
 	validate(Rule("x", "Season", season=((2, 29), (3, 1))))
+
+
+def test_problems_lists_every_fault_with_its_parameters():
+	rule = Rule(
+		"x",
+		"Cross Sell",
+		item_group="Paint",
+		missing_item_group="Paint",
+		season=((2, 30), (13, 1)),
+		maximum=-3,
+	)
+	found = [(p.code, p.params) for p in problems(rule)]
+	assert found == [
+		("same_item_groups", {"item_group": "Paint"}),
+		("not_a_date", {"month": 2, "day": 30}),
+		("not_a_date", {"month": 13, "day": 1}),
+		("negative_maximum", {"maximum": -3}),
+	]
+
+
+def test_problem_templates_format_with_their_parameters():
+	rule = Rule("x", "No Order", days=0, season=((0, 1), (1, 1)))
+	for p in problems(rule, maximum_required=True):
+		assert "{" not in TEMPLATES[p.code].format(**p.params)
+	assert [p.code for p in problems(rule, maximum_required=True)] == ["days", "not_a_date", "no_maximum"]
+
+
+def test_maximum_required_only_when_asked():
+	rule = Rule("x", "No Order", days=30)
+	assert problems(rule) == []
+	assert [p.code for p in problems(rule, maximum_required=True)] == ["no_maximum"]
+	assert problems(Rule("x", "No Order", days=30, maximum=1), maximum_required=True) == []

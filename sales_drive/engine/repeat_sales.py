@@ -27,6 +27,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from sales_drive.engine.problems import Problem
+
 KINDS = ("No Order", "Cross Sell", "Season")
 
 
@@ -84,23 +86,55 @@ class Run:
 		return [c.customer for c in self.candidates if not c.farmer]
 
 
-def validate(rule: Rule) -> None:
+# English sentence of each problem code (the Frappe adapter translates its own copy)
+TEMPLATES = {
+	"unknown_kind": "The rule has an unknown kind {kind}: choose No Order, Cross Sell or Season",
+	"days": "Days without an order must be at least 1, not {days}",
+	"item_groups": "A cross-sell rule needs both item groups: the one bought and the one missing",
+	"same_item_groups": "The two item groups are the same ({item_group}): a cross-sell rule needs two different ones",
+	"no_season": "A season rule needs a season: its start and end month and day",
+	"not_a_date": "{month}/{day} is not a date",
+	"negative_maximum": "The maximum per run cannot be negative, not {maximum}",
+	"no_maximum": "Set a maximum per run of at least 1",
+}
+
+
+def problems(rule: Rule, maximum_required: bool = False) -> list[Problem]:
+	"""Everything wrong with ``rule`` as codes and parameters, in form order."""
+	found = []
 	if rule.kind not in KINDS:
-		raise RepeatSaleError(f"Rule {rule.name}: unknown kind {rule.kind!r}")
+		found.append(Problem("unknown_kind", {"kind": rule.kind}))
 	if rule.kind == "No Order" and rule.days < 1:
-		raise RepeatSaleError(f"Rule {rule.name}: days without an order must be at least 1")
+		found.append(Problem("days", {"days": rule.days}))
 	if rule.kind == "Cross Sell":
 		if not rule.item_group or not rule.missing_item_group:
-			raise RepeatSaleError(f"Rule {rule.name}: both item groups are required")
-		if rule.item_group == rule.missing_item_group:
-			raise RepeatSaleError(f"Rule {rule.name}: the two item groups are the same")
+			found.append(Problem("item_groups"))
+		elif rule.item_group == rule.missing_item_group:
+			found.append(Problem("same_item_groups", {"item_group": rule.item_group}))
 	if rule.kind == "Season" and not rule.season:
-		raise RepeatSaleError(f"Rule {rule.name}: a season rule needs a season")
-	if rule.season:
-		for month, day in rule.season:
-			_md_date(2024, month, day, rule.name)  # 2024: a leap year accepts 29 February
+		found.append(Problem("no_season"))
+	for month, day in rule.season or ():
+		if not _is_md(month, day):
+			found.append(Problem("not_a_date", {"month": month, "day": day}))
 	if rule.maximum < 0:
-		raise RepeatSaleError(f"Rule {rule.name}: the maximum cannot be negative")
+		found.append(Problem("negative_maximum", {"maximum": rule.maximum}))
+	elif maximum_required and rule.maximum < 1:
+		found.append(Problem("no_maximum"))
+	return found
+
+
+def validate(rule: Rule) -> None:
+	found = problems(rule)
+	if found:
+		raise RepeatSaleError(f"Rule {rule.name}: " + TEMPLATES[found[0].code].format(**found[0].params))
+
+
+def _is_md(month, day) -> bool:
+	try:
+		date(2024, month, day)  # 2024: a leap year accepts 29 February
+	except (TypeError, ValueError):
+		return False
+	return True
 
 
 def _md_date(year: int, month: int, day: int, rule: str = "") -> date:
