@@ -60,6 +60,7 @@ class Step:
 	handoff_method: str = "Round Robin"
 	allows_conversion: bool = False
 	probability: int | None = None
+	assistant_allowed: bool = False  # an Assistant may do this step on a manager's records
 	tasks: str = ""
 	actions: str = ""
 	key_success_factor: str = ""
