@@ -98,6 +98,16 @@ def test_board_counts_per_manager():
 	assert (total.overdue, total.stuck, total.total) == (2, 1, 7)
 
 
+def test_board_takes_grouped_rows():
+	rows = [
+		c.TaskRow("Anna", "Open", date(2026, 11, 9), date(2026, 11, 9), count=3),
+		c.TaskRow("Anna", "Stuck on a Question", None, None, count=2),
+		c.TaskRow("Anna", "Done", None, None),
+	]
+	(anna,) = c.board(rows, DAY)
+	assert (anna.counts["Open"], anna.overdue, anna.stuck, anna.total, anna.answered) == (3, 3, 2, 6, 3)
+
+
 def test_empty_board():
 	assert c.board([], DAY) == []
 	assert c.totals([]).total == 0

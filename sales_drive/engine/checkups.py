@@ -27,7 +27,9 @@ Differently) is never overdue: the manager has said what happened.
 The board
 ---------
 :func:`board` aggregates plain task rows per manager: the count of each
-status, how many are overdue and stuck on ``day``, and the total.
+status, how many are overdue and stuck on ``day``, and the total. A row may
+stand for several tasks with the same values (``count``), as a grouped query
+returns them.
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ class TaskRow:
 	status: str
 	due_date: date | None = None
 	checkup_date: date | None = None
+	count: int = 1  # rows pre-aggregated by a grouped query carry how many tasks they stand for
 
 
 @dataclass
@@ -159,12 +162,12 @@ def board(rows: Iterable[TaskRow], day: date) -> list[BoardRow]:
 			line = out[row.sales_person] = BoardRow(row.sales_person)
 		status = row.status or OPEN
 		if status in line.counts:
-			line.counts[status] += 1
-		line.total += 1
+			line.counts[status] += row.count
+		line.total += row.count
 		if is_stuck(status):
-			line.stuck += 1
+			line.stuck += row.count
 		elif is_overdue(status, row.due_date, row.checkup_date, day):
-			line.overdue += 1
+			line.overdue += row.count
 	return [out[k] for k in sorted(out)]
 
 
