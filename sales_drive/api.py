@@ -19,7 +19,7 @@ def step_panel(doctype: str, name: str) -> dict:
 		frappe.throw(_("Sales Drive regulates only Lead and Opportunity"))
 	doc = frappe.get_doc(doctype, name)
 	doc.check_permission("read")
-	active = regulations.active(doctype)
+	active = regulations.for_record(doc)
 	if not active:
 		return {"regulated": False}
 	reg = active.regulation
@@ -29,6 +29,8 @@ def step_panel(doctype: str, name: str) -> dict:
 	out = {
 		"regulated": True,
 		"regulation": reg.name,
+		"suggested_regulation": regulations.suggested_move(doc),
+		"may_move": regulations.may_override(),
 		"step": step_name,
 		"in_regulation": step is not None,
 		"order": order,
@@ -36,6 +38,7 @@ def step_panel(doctype: str, name: str) -> dict:
 			"Sales Stage Transition Log",
 			filters={"reference_doctype": doctype, "reference_name": name},
 			fields=["kind", "from_step", "to_step", "transition_time", "user", "verdict", "override_reason",
+				"regulation", "previous_regulation",
 				"days_in_previous", "assigned_to"],
 			order_by="transition_time desc, creation desc",
 			limit=20,
@@ -83,3 +86,39 @@ def step_panel(doctype: str, name: str) -> dict:
 			"overdue": overdue,
 		}
 	return out
+
+
+@frappe.whitelist(methods=["POST"])
+def move_to_regulation(doctype: str, name: str, regulation: str, reason: str) -> dict:
+	"""Move a record to another active regulation of its pipeline, with a reason; logged.
+
+	A record keeps the regulation it started under; when its segment changes a
+	manager holding the override role moves it explicitly.
+	"""
+	if doctype not in STEP_FIELD:
+		frappe.throw(_("Sales Drive regulates only Lead and Opportunity"))
+	if not regulations.may_override():
+		frappe.throw(
+			_("Only a user with the role {0} may move a record to another regulation.").format(
+				_(regulations.settings().get("override_role", "Sales Manager"))
+			),
+			frappe.PermissionError,
+		)
+	if not (reason or "").strip():
+		frappe.throw(_("Give a reason for moving the record to another regulation."), title=_("Reason required"))
+	doc = frappe.get_doc(doctype, name)
+	doc.check_permission("write")
+	target = frappe.db.get_value(
+		"Sales Pipeline Regulation", regulation, ["name", "pipeline", "is_active"], as_dict=True
+	)
+	if not target or target.pipeline != doctype or not target.is_active:
+		frappe.throw(
+			_("{0} is not an active regulation for {1}.").format(frappe.bold(regulation), _(doctype)),
+			title=_("Cannot move"),
+		)
+	if doc.get("sd_regulation") == target.name:
+		frappe.throw(_("The record already runs under regulation {0}.").format(frappe.bold(target.name)))
+	doc.flags.sd_move_to = target.name
+	doc.flags.sd_move_reason = reason.strip()
+	doc.save()
+	return {"regulation": doc.sd_regulation, "step": doc.get(STEP_FIELD[doctype])}

@@ -59,6 +59,9 @@ doc_events = {
 	},
 	"Holiday List": {"on_update": "sales_drive.regulations.clear_cache"},
 	"Company": {"on_update": "sales_drive.regulations.clear_cache"},
+	# segment conditions naming a group match its subgroups: the cached trees must follow edits
+	"Customer Group": {"on_update": "sales_drive.regulations.clear_trees", "on_trash": "sales_drive.regulations.clear_trees"},
+	"Territory": {"on_update": "sales_drive.regulations.clear_trees", "on_trash": "sales_drive.regulations.clear_trees"},
 	"Sales Drive Settings": {"on_update": "sales_drive.regulations.clear_cache"},
 	"ToDo": {
 		"on_update": "sales_drive.coaching.on_todo_update",
@@ -82,9 +85,11 @@ permission_query_conditions = {
 	"Coaching Action Item": "sales_drive.coaching_permissions.child_query_conditions",
 	"Call Review Score": "sales_drive.coaching_permissions.child_query_conditions",
 	"Sales Feedback Rating": "sales_drive.coaching_permissions.child_query_conditions",
+	"Sales Digest": "sales_drive.digests.query_conditions",
 }
 has_permission = {
 	"Coaching Session": "sales_drive.coaching_permissions.has_permission",
 	"Call Review": "sales_drive.coaching_permissions.has_permission",
 	"Sales Feedback": "sales_drive.coaching_permissions.has_permission",
+	"Sales Digest": "sales_drive.digests.has_permission",
 }

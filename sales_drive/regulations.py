@@ -12,13 +12,16 @@ from dataclasses import dataclass
 import frappe
 from frappe.utils import cint, getdate
 
+from sales_drive.engine import segments
 from sales_drive.engine.regulation import Criterion, Regulation, Step
+from sales_drive.engine.segments import SegmentRule
 from sales_drive.engine.workdays import Calendar
 
 REGULATION_KEY = "sales_drive:active_regulation"
 HOLIDAYS_KEY = "sales_drive:holidays"
 COMPANY_HOLIDAY_KEY = "sales_drive:company_holiday_list"
 SETTINGS_KEY = "sales_drive:settings"
+TREES_KEY = "sales_drive:segment_trees"
 PIPELINES = ("Lead", "Opportunity")
 
 
@@ -27,6 +30,7 @@ class Active:
 	regulation: Regulation
 	holiday_list: str | None
 	company: str | None
+	assign_to_account_manager: bool = False
 
 
 def from_doc(doc) -> Regulation:
@@ -44,6 +48,7 @@ def from_doc(doc) -> Regulation:
 			handoff_specialisation=row.handoff_specialisation or "",
 			handoff_method=row.handoff_method or "Round Robin",
 			allows_conversion=bool(cint(row.allows_conversion)),
+			assistant_allowed=bool(cint(row.get("assistant_allowed"))),
 			# a Percent column is never NULL: 0 means "not set" (use the deal's own probability)
 			probability=cint(row.get("probability")) or None,
 			tasks=row.tasks or "",
@@ -75,21 +80,144 @@ def from_doc(doc) -> Regulation:
 	)
 
 
-def _load_active(doctype: str):
-	name = frappe.db.get_value(
-		"Sales Pipeline Regulation", {"pipeline": doctype, "is_active": 1}, "name", order_by="modified desc"
+SEGMENT_TABLES = {
+	"customer_group": ("customer_groups", "customer_group"),
+	"territory": ("territories", "territory"),
+	"opportunity_type": ("opportunity_types", "opportunity_type"),
+	"source": ("sources", "source"),
+}
+KEY_ACCOUNT = {"Key Accounts Only": True, "Except Key Accounts": False}
+
+
+def segment_rule(doc) -> SegmentRule:
+	"""The engine's SegmentRule of a regulation document; no conditions: the pipeline's default."""
+	conditions = {
+		field: tuple(row.get(column) for row in (doc.get(table) or []) if row.get(column))
+		for field, (table, column) in SEGMENT_TABLES.items()
+	}
+	conditions = {k: v for k, v in conditions.items() if v}
+	key_account = KEY_ACCOUNT.get(doc.get("key_account") or "")
+	return SegmentRule(
+		regulation=doc.name,
+		conditions=conditions,
+		key_account=key_account,
+		priority=cint(doc.get("priority")),
+		is_default=not conditions and key_account is None,
+		name=doc.name,
 	)
-	if not name:
+
+
+def _load_regulation(name: str):
+	if not name or not frappe.db.exists("Sales Pipeline Regulation", name):
 		return ""  # cached "none": a falsy value that is not None
 	doc = frappe.get_doc("Sales Pipeline Regulation", name)
-	return Active(from_doc(doc), doc.holiday_list, doc.company)
+	return Active(
+		from_doc(doc), doc.holiday_list, doc.company, bool(cint(doc.get("assign_to_account_manager")))
+	)
+
+
+def _load_rules(doctype: str):
+	names = frappe.get_all(
+		"Sales Pipeline Regulation",
+		{"pipeline": doctype, "is_active": 1},
+		pluck="name",
+		order_by="priority desc, modified desc",
+	)
+	return [segment_rule(frappe.get_doc("Sales Pipeline Regulation", n)) for n in names]
+
+
+def by_name(name: str | None) -> Active | None:
+	"""A regulation by name (active or not: a record keeps the one it started under)."""
+	if not name:
+		return None
+	value = frappe.cache.hget(REGULATION_KEY, f"reg:{name}", generator=lambda: _load_regulation(name))
+	return value or None
+
+
+def rules(doctype: str) -> list[SegmentRule]:
+	"""The active regulations of a pipeline as segment rules, best priority first."""
+	if doctype not in PIPELINES:
+		return []
+	return frappe.cache.hget(REGULATION_KEY, f"rules:{doctype}", generator=lambda: _load_rules(doctype)) or []
+
+
+def default_name(doctype: str) -> str | None:
+	found = rules(doctype)
+	default = next((r for r in found if r.is_default), None)
+	return (default or (found[0] if found else None)).regulation if found else None
 
 
 def active(doctype: str) -> Active | None:
-	if doctype not in PIPELINES:
+	"""The pipeline's default regulation (the one without segment conditions)."""
+	return by_name(default_name(doctype))
+
+
+def tree_parents() -> dict:
+	"""Customer Group and Territory trees (node -> parent), for segment conditions naming a group."""
+
+	def load():
+		return {
+			"customer_group": dict(frappe.db.sql("select name, parent_customer_group from `tabCustomer Group`")),
+			"territory": dict(frappe.db.sql("select name, parent_territory from `tabTerritory`")),
+		}
+
+	return frappe.cache.get_value(TREES_KEY, generator=load)
+
+
+def segment_of(doc) -> dict:
+	"""What a record's segment conditions look at: group, territory, type, source, key account."""
+	record = {
+		"customer_group": doc.get("customer_group"),
+		"territory": doc.get("territory"),
+		"opportunity_type": doc.get("opportunity_type"),
+		"source": doc.get("source"),
+		"key_account": False,
+	}
+	customer = None
+	if doc.doctype == "Opportunity" and doc.get("opportunity_from") == "Customer":
+		customer = doc.get("party_name")
+	elif doc.doctype == "Lead":
+		customer = doc.get("customer")
+	if customer:
+		values = frappe.db.get_value(
+			"Customer", customer, ["sd_key_account", "customer_group", "territory"], as_dict=True
+		)
+		if values:
+			record["key_account"] = bool(values.sd_key_account)
+			# the customer's own group and territory are the truth; the record's copies can be stale
+			record["customer_group"] = values.customer_group or record["customer_group"]
+			record["territory"] = values.territory or record["territory"]
+	return record
+
+
+def choose_for(doc) -> str | None:
+	"""The regulation a record's segment chooses now (best match, else the default)."""
+	found = rules(doc.doctype)
+	if not found:
 		return None
-	value = frappe.cache.hget(REGULATION_KEY, doctype, generator=lambda: _load_active(doctype))
-	return value or None
+	if len(found) == 1 and found[0].is_default:
+		return found[0].regulation
+	return segments.choose_regulation(found, segment_of(doc), tree_parents())
+
+
+def for_record(doc) -> Active | None:
+	"""The regulation a record runs under: the one it started under, else its segment's choice."""
+	if doc.doctype not in PIPELINES:
+		return None
+	current = doc.get("sd_regulation")
+	if current:
+		found = by_name(current)
+		if found and found.regulation.doctype == doc.doctype:
+			return found
+	return by_name(choose_for(doc))
+
+
+def suggested_move(doc) -> str | None:
+	"""Another active regulation the record's segment now chooses, if any."""
+	if not doc.get("sd_regulation") or not rules(doc.doctype):
+		return None
+	target = choose_for(doc)
+	return target if target and target != doc.get("sd_regulation") else None
 
 
 def clear_cache(doc=None, method=None):
@@ -97,6 +225,11 @@ def clear_cache(doc=None, method=None):
 	frappe.cache.delete_value(HOLIDAYS_KEY)
 	frappe.cache.delete_value(COMPANY_HOLIDAY_KEY)
 	frappe.cache.delete_value(SETTINGS_KEY)
+	frappe.cache.delete_value(TREES_KEY)
+
+
+def clear_trees(doc=None, method=None):
+	frappe.cache.delete_value(TREES_KEY)
 
 
 def settings() -> dict:

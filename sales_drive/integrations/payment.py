@@ -22,11 +22,8 @@ OPPORTUNITIES_OF_PAYMENT = """
 def on_submit(doc, method=None):
 	if not regulations.gates_enabled():
 		return
-	active = regulations.active("Opportunity")
-	if not active:
+	if not regulations.rules("Opportunity"):
 		return
-	reg = active.regulation
-	last = reg.last_step()
 	names = frappe.db.sql_list(OPPORTUNITIES_OF_PAYMENT, {"payment": doc.name})
 	if not names:
 		return
@@ -41,6 +38,11 @@ def on_submit(doc, method=None):
 		if name in done:
 			continue
 		opp = frappe.get_doc("Opportunity", name)
+		active = regulations.for_record(opp)  # each deal's own regulation
+		if not active:
+			continue
+		reg = active.regulation
+		last = reg.last_step()
 		if opp.sales_stage != last:
 			continue
 		f = facts.gather(opp, gates.needs_to_leave(reg, last))

@@ -13,7 +13,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, now_datetime, time_diff_in_hours
 
-from sales_drive import facts, messages, regulations
+from sales_drive import facts, messages, regulations, sales_models
 from sales_drive.engine import gates, handoff
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
 
@@ -29,12 +29,15 @@ LOST_STATUSES = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "
 def validate(doc, method=None):
 	if not regulations.gates_enabled():
 		return
-	active = regulations.active(doc.doctype)
+	active = regulations.for_record(doc)
 	if not active:
 		return
-	reg = active.regulation
 	field = STEP_FIELD[doc.doctype]
 	before = None if doc.is_new() else doc.get_doc_before_save()
+	if doc.flags.get("sd_move_to"):
+		_move_regulation(doc, before, active, doc.flags.pop("sd_move_to"), doc.flags.pop("sd_move_reason", ""))
+		return
+	reg = active.regulation
 	old = before.get(field) if before else None
 	if doc.is_new() and not doc.get(field):
 		doc.set(field, reg.first_step())
@@ -54,6 +57,8 @@ def validate(doc, method=None):
 		if not decision.allowed:
 			_throw(doc, old, new, messages.render_all(decision.errors))
 		log.append(_enter_step(doc, active, before, old, new, verdict, decision))
+		if doc.is_new() and active.assign_to_account_manager:
+			_give_to_account_manager(doc, log[-1])
 
 	_sync_checklist(doc, reg, new)
 	_stamp_ticks(doc, before)
@@ -61,6 +66,7 @@ def validate(doc, method=None):
 		doc.flags.sd_log = (doc.flags.sd_log or []) + log
 	doc.sd_gate_override = 0
 	doc.sd_override_reason = None
+	sales_models.check_assistant(doc, reg, old, new)
 
 
 def on_update(doc, method=None):
@@ -81,7 +87,7 @@ def on_change(doc, method=None):
 	are logged; a flag keeps a save that calls ``db_set`` inside from logging
 	the same change twice.
 	"""
-	if not regulations.gates_enabled() or not regulations.active(doc.doctype):
+	if not regulations.gates_enabled() or not regulations.for_record(doc):
 		return
 	before = doc.get_doc_before_save()
 	if before is None:
@@ -99,8 +105,7 @@ def after_insert(doc, method=None):
 	"""An Opportunity made from a Lead completes the lead's pipeline (logged as Won)."""
 	if doc.doctype != "Opportunity" or doc.opportunity_from != "Lead" or not doc.party_name:
 		return
-	lead_active = regulations.active("Lead")
-	if not lead_active:
+	if not regulations.rules("Lead"):
 		return
 	lead = frappe.db.get_value("Lead", doc.party_name, ["name", "sd_step", "lead_owner", "owner", "company"], as_dict=True)
 	if not lead:
@@ -111,6 +116,9 @@ def after_insert(doc, method=None):
 	if already:
 		return
 	lead_doc = frappe.get_doc("Lead", lead.name)
+	lead_active = regulations.for_record(lead_doc)
+	if not lead_active:
+		return
 	write_log(
 		lead_doc,
 		[
@@ -149,7 +157,9 @@ def _throw(doc, old, new, lines):
 
 
 def _check_lead_conversion(doc):
-	lead_active = regulations.active("Lead")
+	if not regulations.rules("Lead") or not frappe.db.exists("Lead", doc.party_name):
+		return
+	lead_active = regulations.for_record(frappe.get_doc("Lead", doc.party_name))
 	if not lead_active:
 		return
 	lead_step = frappe.db.get_value("Lead", doc.party_name, "sd_step")
@@ -197,6 +207,57 @@ def _enter_step(doc, active, before, old, new, verdict, decision):
 	return row
 
 
+def _give_to_account_manager(doc, row):
+	"""A new record of a customer with an account manager (farmer / KAM) goes to that user."""
+	if doc.doctype == "Opportunity":
+		customer = doc.get("party_name") if doc.get("opportunity_from") == "Customer" else None
+	else:
+		customer = doc.get("customer")
+	user = frappe.db.get_value("Customer", customer, "account_manager") if customer else None
+	if not user or not frappe.db.get_value("User", user, "enabled"):
+		return
+	doc.set(OWNER_FIELD[doc.doctype], user)
+	doc.flags.sd_assign = user
+	row["assigned_to"] = user
+	row["record_owner"] = user
+
+
+def _move_regulation(doc, before, current, target_name, reason):
+	"""Move a record to another regulation of its pipeline: an explicit, logged action.
+
+	The record keeps its step when the target regulation has a step of that
+	name, else it starts at the target's first step; the gate is not checked
+	(the move is decided by a manager, with a reason).
+	"""
+	target = regulations.by_name(target_name)
+	if not target or target.regulation.doctype != doc.doctype:
+		frappe.throw(_("Regulation {0} is not a regulation for {1}.").format(target_name, _(doc.doctype)))
+	reg = target.regulation
+	field = STEP_FIELD[doc.doctype]
+	old = (before.get(field) if before else None) or doc.get(field)
+	new = old if reg.step(old) else reg.first_step()
+	doc.set(field, new)
+	now = now_datetime()
+	cal = regulations.calendar_for(doc, target)
+	row = _row(
+		doc, target, "Regulation Change", old or "", new or "", verdict="Not Checked",
+		entered_on=doc.get("sd_step_entered_on"), now=now, calendar=cal,
+	)
+	row["previous_regulation"] = doc.get("sd_regulation") or current.regulation.name
+	row["override_reason"] = (reason or "").strip()
+	step = reg.step(new)
+	doc.sd_regulation = reg.name
+	if new != old:
+		doc.sd_step_entered_on = now
+	doc.sd_step_due = cal.add_working_days(get_datetime(doc.sd_step_entered_on or now), step.max_days) if step else None
+	doc.sd_overdue = 0
+	doc.sd_overdue_notified = 0
+	_sync_checklist(doc, reg, new)
+	doc.flags.sd_log = (doc.flags.sd_log or []) + [row]
+	doc.sd_gate_override = 0
+	doc.sd_override_reason = None
+
+
 def _row(doc, active, kind, from_step, to_step, verdict, entered_on=None, now=None, calendar=None):
 	reg = active.regulation
 	now = now or now_datetime()
@@ -236,7 +297,7 @@ def _status_event(doc, before, step):
 		kind = "Reopen"
 	else:
 		return None
-	active = regulations.active(doc.doctype)
+	active = regulations.for_record(doc)
 	return _row(
 		doc,
 		active,
@@ -363,6 +424,7 @@ def write_log(doc, rows):
 		"reference_doctype",
 		"reference_name",
 		"regulation",
+		"previous_regulation",
 		"kind",
 		"from_step",
 		"to_step",

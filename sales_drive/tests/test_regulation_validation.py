@@ -61,8 +61,9 @@ class TestRegulationValidation(FrappeTestCase):
 		self.assertRefused(regulation(criteria=[{"step": "SD A", "kind": "Condition",
 			"expression": "doc.opportunity_amount >"}]), "condition is invalid")
 
-	def test_second_active_regulation_for_a_pipeline(self):
-		self.assertRefused(regulation(is_active=1), "already active")
+	def test_second_active_default_for_a_pipeline(self):
+		# several active regulations are fine when segments tell them apart; two defaults are not
+		self.assertRefused(regulation(is_active=1), "only one can be the default")
 
 	def test_message_is_translated(self):
 		frappe.local.lang = "ru"

@@ -31,7 +31,7 @@
 			.map(
 				(h) => `<tr><td>${esc(frappe.datetime.str_to_user(h.transition_time))}</td><td>${esc(__(h.kind))}</td>
 				<td>${esc(__(h.from_step || ""))} → ${esc(__(h.to_step || ""))}</td><td>${esc(h.user)}</td>
-				<td>${esc(__(h.verdict || ""))}${h.override_reason ? ": " + esc(h.override_reason) : ""}</td></tr>`
+				<td>${esc(__(h.verdict || ""))}${h.previous_regulation ? ": " + esc(h.previous_regulation) + " → " + esc(h.regulation) : ""}${h.override_reason ? ": " + esc(h.override_reason) : ""}</td></tr>`
 			)
 			.join("");
 		wrapper.html(`
@@ -50,12 +50,62 @@
 			</div>`);
 	};
 
+	const move_dialog = (frm, data) => {
+		const d = new frappe.ui.Dialog({
+			title: __("Move to Another Regulation"),
+			fields: [
+				{
+					fieldname: "regulation",
+					fieldtype: "Link",
+					options: "Sales Pipeline Regulation",
+					label: __("Regulation"),
+					reqd: 1,
+					default: data.suggested_regulation,
+					get_query: () => ({
+						filters: { pipeline: frm.doctype, is_active: 1, name: ["!=", data.regulation] },
+					}),
+				},
+				{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
+			],
+			primary_action_label: __("Move"),
+			primary_action(values) {
+				frappe
+					.xcall("sales_drive.api.move_to_regulation", {
+						doctype: frm.doctype,
+						name: frm.doc.name,
+						regulation: values.regulation,
+						reason: values.reason,
+					})
+					.then(() => {
+						d.hide();
+						frm.reload_doc();
+					});
+			},
+		});
+		d.show();
+	};
+
 	const refresh = (frm) => {
 		frm.dashboard.clear_headline();
 		if (frm.is_new()) return;
 		frappe
 			.xcall("sales_drive.api.step_panel", { doctype: frm.doctype, name: frm.doc.name })
-			.then((data) => render(frm, data));
+			.then((data) => {
+				render(frm, data);
+				if (data.regulated && data.may_move) {
+					frm.add_custom_button(__("Move to Another Regulation"), () => move_dialog(frm, data), __("Regulation"));
+				}
+				if (data.suggested_regulation) {
+					frm.dashboard.add_comment(
+						__("The segment of this record now matches regulation {0}; it keeps {1} until a manager moves it.", [
+							esc(data.suggested_regulation),
+							esc(data.regulation),
+						]),
+						"yellow",
+						true
+					);
+				}
+			});
 	};
 
 	const handlers = {
