@@ -1,0 +1,60 @@
+// Copyright (c) 2026, Sales Drive contributors
+// For license information, please see license.txt
+
+frappe.query_reports["Key Accounts"] = {
+	filters: [
+		{
+			fieldname: "company",
+			label: __("Company"),
+			fieldtype: "Link",
+			options: "Company",
+		},
+		{
+			fieldname: "to_date",
+			label: __("To Date"),
+			fieldtype: "Date",
+			default: frappe.datetime.get_today(),
+			reqd: 1,
+		},
+		{
+			fieldname: "months",
+			label: __("Rolling Period (Months)"),
+			fieldtype: "Int",
+		},
+		{
+			fieldname: "threshold",
+			label: __("Key-Account Threshold (%)"),
+			fieldtype: "Float",
+		},
+		{
+			fieldname: "basis",
+			label: __("Key Accounts Are"),
+			fieldtype: "Select",
+			options: [
+				{ value: "Top Share of Customers", label: __("Top Share of Customers") },
+				{ value: "Customers Making a Share of Revenue", label: __("Customers Making a Share of Revenue") },
+			],
+		},
+	],
+
+	onload(report) {
+		// start from Sales Drive Settings (empty filters fall back to them on the server too)
+		frappe.call("sales_drive.key_accounts.report_defaults").then((r) => {
+			const defaults = r.message || {};
+			for (const fieldname of ["months", "threshold", "basis"]) {
+				const filter = report.get_filter(fieldname);
+				if (filter && !filter.get_value() && defaults[fieldname] != null) {
+					filter.set_value(defaults[fieldname]);
+				}
+			}
+		});
+	},
+
+	formatter(value, row, column, data, default_formatter) {
+		value = default_formatter(value, row, column, data);
+		if (data && column.fieldname === "customer" && data.is_key) {
+			return `<b>${value}</b>`;
+		}
+		return value;
+	},
+};
