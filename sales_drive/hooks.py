@@ -78,6 +78,7 @@ scheduler_events = {
 # coaching notes are private to the coach, the coached people and the managers' team lead
 # (sales_drive/coaching_permissions.py): rows, single documents, reports, REST and exports
 permission_query_conditions = {
+	"Sales Task": "sales_drive.checkups.query_conditions",
 	"Coaching Session": "sales_drive.coaching_permissions.query_conditions",
 	"Call Review": "sales_drive.coaching_permissions.query_conditions",
 	"Sales Feedback": "sales_drive.coaching_permissions.query_conditions",
@@ -88,6 +89,7 @@ permission_query_conditions = {
 	"Sales Digest": "sales_drive.digests.query_conditions",
 }
 has_permission = {
+	"Sales Task": "sales_drive.checkups.has_permission",
 	"Coaching Session": "sales_drive.coaching_permissions.has_permission",
 	"Call Review": "sales_drive.coaching_permissions.has_permission",
 	"Sales Feedback": "sales_drive.coaching_permissions.has_permission",
