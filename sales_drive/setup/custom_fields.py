@@ -133,6 +133,16 @@ CUSTOM_FIELDS = {
 			"insert_after": "expected_closing",
 			"in_standard_filter": 1,
 		},
+		{
+			"fieldname": "sd_repeat_sale_rule",
+			"label": "Repeat-Sale Rule",
+			"fieldtype": "Link",
+			"options": "Repeat Sale Rule",
+			"insert_after": "sd_next_contact",
+			"read_only": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
 	],
 	"Sales Person": [
 		{
