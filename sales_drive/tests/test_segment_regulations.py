@@ -213,6 +213,35 @@ class TestSegmentRegulations(FrappeTestCase):
 		self.assertIn("default regulation", str(cm.exception))
 		self.assertEqual(frappe.db.get_value("Sales Pipeline Regulation", default.name, "is_active"), 1)
 
+	def test_reports_follow_each_records_regulation(self):
+		from sales_drive.sales_drive.report.sales_funnel_conversion import sales_funnel_conversion as funnel
+		from sales_drive.sales_drive.report.stage_duration_and_overdue import stage_duration_and_overdue as duration
+
+		wholesale = frappe.get_doc("Sales Pipeline Regulation", WHOLESALE)
+		first = wholesale.steps[0]
+		first.max_days = 17  # differs from the default regulation's limit
+		wholesale.save()
+		reset_cache()
+		filters = {"from_date": nowdate(), "to_date": nowdate(), "document_type": "Opportunity"}
+
+		def entered(**extra):
+			rows = funnel.execute({**filters, **extra})[1]
+			return next((r["entered"] for r in rows if r["step"] == first.step), 0)
+
+		before_ours, before_all = entered(regulation=WHOLESALE), entered()
+		ours = opportunity_for(customer_in(SUBGROUP))
+		other = opportunity_for(customer_in(other_group()))
+		self.assertEqual(entered(regulation=WHOLESALE), before_ours + 1)
+		self.assertEqual(entered(), before_all + 2)
+		rows = {r.name: r for r in duration.execute({"document_type": "Opportunity", "regulation": WHOLESALE})[1]}
+		self.assertIn(ours.name, rows)
+		self.assertNotIn(other.name, rows)
+		self.assertEqual(rows[ours.name].limit, 17)
+		self.assertEqual(
+			{r.name: r for r in duration.execute({"document_type": "Opportunity"})[1]}[other.name].limit,
+			frappe.get_doc("Sales Pipeline Regulation", other.sd_regulation).steps[0].max_days,
+		)
+
 	def test_lead_regulation_cannot_use_customer_groups(self):
 		source = frappe.get_doc("Sales Pipeline Regulation", regulations.default_name("Lead"))
 		doc = frappe.copy_doc(source)

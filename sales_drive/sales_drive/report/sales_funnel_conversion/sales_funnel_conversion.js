@@ -36,6 +36,15 @@ frappe.query_reports["Sales Funnel Conversion"] = {
 			default: frappe.defaults.get_user_default("Company"),
 		},
 		{
+			fieldname: "regulation",
+			label: __("Regulation"),
+			fieldtype: "Link",
+			options: "Sales Pipeline Regulation",
+			get_query: () => ({
+				filters: { pipeline: frappe.query_report.get_filter_value("document_type") || "Opportunity" },
+			}),
+		},
+		{
 			fieldname: "group_by",
 			label: __("Group By"),
 			fieldtype: "Select",

@@ -42,8 +42,9 @@ def execute(filters=None):
 		frappe.throw(_("From Date must not be after To Date"), title=_("Invalid Filter"))
 	group_by = filters.get("group_by") if filters.get("group_by") in GROUPS else None
 
-	counts, durations = fetch(doctype, from_date, to_date, filters.get("company"), group_by)
-	active = regulations.active(doctype)
+	counts, durations = fetch(doctype, from_date, to_date, filters.get("company"), group_by, filters.get("regulation"))
+	# one regulation's funnel, or all of the pipeline's in the default regulation's order
+	active = regulations.by_name(filters.get("regulation")) or regulations.active(doctype)
 	order = list(active.regulation.order()) if active else []
 	stages = {s.name: s.stage for s in active.regulation.steps} if active else {}
 	figures = funnel(order, counts, durations)
@@ -77,7 +78,7 @@ def execute(filters=None):
 	)
 
 
-def fetch(doctype, from_date, to_date, company=None, group_by=None):
+def fetch(doctype, from_date, to_date, company=None, group_by=None, regulation=None):
 	"""The two grouped queries over the log: transition counts, and the days-in-step histogram."""
 	column = GROUPS.get(group_by)
 	group = f"`{column}`" if column else "null"
@@ -101,6 +102,9 @@ def fetch(doctype, from_date, to_date, company=None, group_by=None):
 	if company:
 		conditions.append("company = %(company)s")
 		values["company"] = company
+	if regulation:
+		conditions.append("regulation = %(regulation)s")
+		values["regulation"] = regulation
 	match = build_match_conditions("Sales Stage Transition Log")
 	if match:
 		conditions.append(f"({match})")

@@ -43,6 +43,15 @@ frappe.query_reports["Stage Duration and Overdue"] = {
 			default: frappe.defaults.get_user_default("Company"),
 		},
 		{
+			fieldname: "regulation",
+			label: __("Regulation"),
+			fieldtype: "Link",
+			options: "Sales Pipeline Regulation",
+			get_query: () => ({
+				filters: { pipeline: frappe.query_report.get_filter_value("document_type") || "Opportunity" },
+			}),
+		},
+		{
 			fieldname: "owner",
 			label: __("Owner"),
 			fieldtype: "Link",

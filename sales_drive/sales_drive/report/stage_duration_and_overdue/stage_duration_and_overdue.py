@@ -39,7 +39,7 @@ def execute(filters=None):
 		frappe.throw(_("Document Type must be Opportunity or Lead"), title=_("Invalid Filter"))
 
 	today = getdate(nowdate())
-	active = regulations.active(doctype)
+	active = regulations.by_name(filters.get("regulation")) or regulations.active(doctype)
 	records = fetch_open_records(doctype, filters)
 	rows = compute(records, active, filters.get("company"), today)
 
@@ -87,6 +87,9 @@ def fetch_open_records(doctype: str, filters) -> list[frappe._dict]:
 	if filters.get("step"):
 		conditions.append(f"{step} = %(step)s")
 		values["step"] = filters.step
+	if filters.get("regulation"):
+		conditions.append(f"{t}.sd_regulation = %(regulation)s")
+		values["regulation"] = filters.regulation
 	match = build_match_conditions(doctype)
 	if match:
 		conditions.append(f"({match})")
@@ -98,6 +101,7 @@ def fetch_open_records(doctype: str, filters) -> list[frappe._dict]:
 			{t}.name,
 			coalesce(nullif({t}.title, ''), {title}) as title,
 			{step} as step,
+			{t}.sd_regulation as regulation,
 			{owner} as record_owner,
 			coalesce({t}.sd_step_entered_on, {t}.creation) as entered_on,
 			{person_of_user(owner)} as sales_person
@@ -113,7 +117,9 @@ def compute(records, active, company, today) -> list[frappe._dict]:
 	"""Days in step, limit, due date and overdue flag for every record; sorted overdue first."""
 	if not records:
 		return []
-	reg = active.regulation if active else None
+	default = active.regulation if active else None
+	# each record runs under its own regulation (several per pipeline, chosen by segment)
+	own = {name: regulations.by_name(name) for name in {r.get("regulation") for r in records} if name}
 	calendar = regulations.calendar_for(company, active)
 	start = min(min(getdate(r.entered_on) for r in records), today)
 	index = WorkdayIndex(calendar, start, today)
@@ -121,6 +127,8 @@ def compute(records, active, company, today) -> list[frappe._dict]:
 
 	for r in records:
 		entered = getdate(r.entered_on)
+		found = own.get(r.get("regulation"))
+		reg = found.regulation if found else default
 		step = reg.step(r.step) if reg and r.step else None
 		r.stage = step.stage if step else None
 		r.days_in_step = index.days_between(entered, today)
