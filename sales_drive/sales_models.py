@@ -102,12 +102,16 @@ def _stays() -> list[str]:
 
 
 def _kpi_lines(plans, model: str) -> list[str]:
-	main = next((reg for doc, reg, _changes in plans if reg.doctype == "Opportunity"), None)
-	if main is None:
+	# the levels are read off the main Opportunity regulation: the first that is not the key-account one
+	candidates = [
+		(reg, KEY_ACCOUNT.get(doc.get("key_account") or ""))
+		for doc, reg, _changes in plans
+		if reg.doctype == "Opportunity"
+	]
+	candidates.sort(key=lambda c: c[1] is True)
+	if not candidates:
 		return []
-	key_account = next(
-		(KEY_ACCOUNT.get(doc.get("key_account") or "") for doc, reg, _c in plans if reg is main), None
-	)
+	main, key_account = candidates[0]
 	lines = []
 	for suggestion in engine.kpi_suggestions(main, model, key_account):
 		parts = []
