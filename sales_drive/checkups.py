@@ -42,7 +42,9 @@ SET_FIELDS = ("title", "description", "sales_person", "team_lead", "due_date", "
 
 def templates() -> dict[str, str]:
 	return {
-		"checkup_before_creation": _("The check-up date {checkup_date} is before the task was created ({created})"),
+		"checkup_before_creation": _(
+			"The check-up date {checkup_date} is before the task was created ({created})"
+		),
 		"due_before_creation": _("The due date {due_date} is before the task was created ({created})"),
 		"checkup_unknown_status": _("Unknown status {status}"),
 		"checkup_needs_note": _(
@@ -105,8 +107,12 @@ def _team_sql(user_sql: str, person_sql: str) -> str:
 
 def in_team(sales_person: str, user: str) -> bool:
 	"""Whether ``sales_person`` is a manager of the team ``user`` leads."""
-	return bool(frappe.db.sql(f"select 1 from dual where {_team_sql('%(user)s', '%(person)s')}",
-		{"user": user, "person": sales_person}))
+	return bool(
+		frappe.db.sql(
+			f"select 1 from dual where {_team_sql('%(user)s', '%(person)s')}",
+			{"user": user, "person": sales_person},
+		)
+	)
 
 
 def condition(user: str, table: str = f"`tab{DOCTYPE}`", answerer: bool = True) -> str:
@@ -150,29 +156,50 @@ def validate(doc):
 	before = None if doc.is_new() else doc.get_doc_before_save()
 	if not is_setter(user):
 		if doc.is_new() or (before and before.manager_user != user):
-			frappe.throw(_("You can only answer the tasks assigned to you."), frappe.PermissionError,
-				title=_("Not Permitted"))
-		locked = engine.locked_changes({f: before.get(f) for f in SET_FIELDS}, {f: doc.get(f) for f in SET_FIELDS},
-			allowed=())
+			frappe.throw(
+				_("You can only answer the tasks assigned to you."),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
+		locked = engine.locked_changes(
+			{f: before.get(f) for f in SET_FIELDS}, {f: doc.get(f) for f in SET_FIELDS}, allowed=()
+		)
 		if locked:
 			labels = ", ".join(_(doc.meta.get_label(f)) for f in locked)
 			throw([Problem("checkup_fields_locked", {"fields": labels})], _("Not Permitted"))
-	elif not sees_all(user) and doc.sales_person and (doc.is_new() or doc.sales_person != before.sales_person):
+	elif (
+		not sees_all(user) and doc.sales_person and (doc.is_new() or doc.sales_person != before.sales_person)
+	):
 		if not in_team(doc.sales_person, user):
-			frappe.throw(_("{0} is not a manager of your team.").format(frappe.bold(doc.sales_person)),
-				frappe.PermissionError, title=_("Not Permitted"))
+			frappe.throw(
+				_("{0} is not a manager of your team.").format(frappe.bold(doc.sales_person)),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
 
 	if doc.is_new() and not doc.team_lead:
 		doc.team_lead = user
 	if doc.is_new() or doc.sales_person != before.sales_person or not doc.manager_user:
 		doc.manager_user = user_of(doc.sales_person)
 		if not doc.manager_user:
-			frappe.throw(_("Sales Person {0} has no user: link an Employee with a user to it.").format(
-				frappe.bold(doc.sales_person)), title=_("No User"))
+			frappe.throw(
+				_("Sales Person {0} has no user: link an Employee with a user to it.").format(
+					frappe.bold(doc.sales_person)
+				),
+				title=_("No User"),
+			)
 
 	created = getdate(doc.creation or nowdate())
-	throw(engine.validate_task(created, getdate(doc.due_date) if doc.due_date else None,
-		getdate(doc.checkup_date) if doc.checkup_date else None, doc.status, doc.answer_note, doc.question))
+	throw(
+		engine.validate_task(
+			created,
+			getdate(doc.due_date) if doc.due_date else None,
+			getdate(doc.checkup_date) if doc.checkup_date else None,
+			doc.status,
+			doc.answer_note,
+			doc.question,
+		)
+	)
 
 	old_status = before.status if before else engine.OPEN
 	if (doc.status or engine.OPEN) != old_status:
@@ -191,31 +218,44 @@ def on_update(doc):
 	if before and before.manager_user and before.manager_user != doc.manager_user:
 		assign_to.remove(DOCTYPE, doc.name, before.manager_user, ignore_permissions=True)
 	if doc.status == engine.OPEN:
-		if doc.manager_user and (not before or before.manager_user != doc.manager_user or before.status != doc.status):
+		if doc.manager_user and (
+			not before or before.manager_user != doc.manager_user or before.status != doc.status
+		):
 			assign_to.add(
-				{"assign_to": [doc.manager_user], "doctype": DOCTYPE, "name": doc.name,
-					"description": doc.title, "date": doc.checkup_date},
+				{
+					"assign_to": [doc.manager_user],
+					"doctype": DOCTYPE,
+					"name": doc.name,
+					"description": doc.title,
+					"date": doc.checkup_date,
+				},
 				ignore_permissions=True,
 			)
 	elif before is None or before.status != doc.status:
 		if doc.status != engine.STUCK:
 			assign_to.close_all_assignments(DOCTYPE, doc.name, ignore_permissions=True)
 		else:
-			_notify(doc.team_lead, doc, _("{0} is stuck on a question: {1}").format(doc.sales_person, doc.question))
+			_notify(
+				doc.team_lead,
+				doc,
+				_("{0} is stuck on a question: {1}").format(doc.sales_person, doc.question),
+			)
 
 
 def _notify(user, doc, subject):
 	if not user or user in ("Administrator", "Guest"):
 		return
-	frappe.get_doc({
-		"doctype": "Notification Log",
-		"for_user": user,
-		"type": "Alert",
-		"document_type": DOCTYPE,
-		"document_name": doc.name,
-		"subject": subject,
-		"email_content": doc.description or doc.title,
-	}).insert(ignore_permissions=True)
+	frappe.get_doc(
+		{
+			"doctype": "Notification Log",
+			"for_user": user,
+			"type": "Alert",
+			"document_type": DOCTYPE,
+			"document_name": doc.name,
+			"subject": subject,
+			"email_content": doc.description or doc.title,
+		}
+	).insert(ignore_permissions=True)
 
 
 def remind_checkups(today=None):
@@ -229,13 +269,22 @@ def remind_checkups(today=None):
 	)
 	if not rows:
 		return 0
-	frappe.db.sql(f"update `tab{DOCTYPE}` set reminded_on = %(today)s where name in %(names)s",
-		{"today": today, "names": [r.name for r in rows]})
+	frappe.db.sql(
+		f"update `tab{DOCTYPE}` set reminded_on = %(today)s where name in %(names)s",
+		{"today": today, "names": [r.name for r in rows]},
+	)
 	for r in rows:
-		_notify(r.manager_user, r, _("Check-up today: {0}. Answer the task: done, not done, done differently or a question.").format(r.title)
-			if r.checkup_date == today else
-			_("Check-up was on {0}: {1}. Answer the task: done, not done, done differently or a question.").format(
-				frappe.format(r.checkup_date, {"fieldtype": "Date"}), r.title))
+		_notify(
+			r.manager_user,
+			r,
+			_("Check-up today: {0}. Answer the task: done, not done, done differently or a question.").format(
+				r.title
+			)
+			if r.checkup_date == today
+			else _(
+				"Check-up was on {0}: {1}. Answer the task: done, not done, done differently or a question."
+			).format(frappe.format(r.checkup_date, {"fieldtype": "Date"}), r.title),
+		)
 	return len(rows)
 
 

@@ -26,7 +26,9 @@ def test_checkup_and_due_date_before_creation_are_refused():
 
 def test_answers_need_their_text():
 	assert codes(c.validate_task(CREATED, None, None, "Done Differently")) == ["checkup_needs_note"]
-	assert codes(c.validate_task(CREATED, None, None, "Done Differently", answer_note="  ")) == ["checkup_needs_note"]
+	assert codes(c.validate_task(CREATED, None, None, "Done Differently", answer_note="  ")) == [
+		"checkup_needs_note"
+	]
 	assert c.validate_task(CREATED, None, None, "Done Differently", answer_note="called instead") == []
 	assert codes(c.validate_task(CREATED, None, None, "Stuck on a Question")) == ["checkup_needs_question"]
 	assert c.validate_task(CREATED, None, None, "Stuck on a Question", question="Which price?") == []
@@ -36,8 +38,14 @@ def test_answers_need_their_text():
 
 
 def test_every_problem_code_has_a_template():
-	for code in ("checkup_before_creation", "due_before_creation", "checkup_unknown_status", "checkup_needs_note",
-		"checkup_needs_question", "checkup_fields_locked"):
+	for code in (
+		"checkup_before_creation",
+		"due_before_creation",
+		"checkup_unknown_status",
+		"checkup_needs_note",
+		"checkup_needs_question",
+		"checkup_fields_locked",
+	):
 		assert code in c.TEMPLATES
 
 
@@ -74,7 +82,10 @@ def test_locked_changes_lists_only_fields_outside_the_answer():
 	after = {"title": "Call", "due_date": date(2026, 11, 12), "status": "Done", "question": ""}
 	assert c.locked_changes(before, after) == ["due_date"]
 	assert c.locked_changes(before, dict(before, status="Done")) == []
-	assert c.locked_changes({"title": "a"}, {"title": "b", "status": "Done"}, allowed=()) == ["title", "status"]
+	assert c.locked_changes({"title": "a"}, {"title": "b", "status": "Done"}, allowed=()) == [
+		"title",
+		"status",
+	]
 
 
 def test_board_counts_per_manager():
@@ -89,9 +100,21 @@ def test_board_counts_per_manager():
 	]
 	anna, boris = c.board(rows, DAY)
 	assert anna.sales_person == "Anna"
-	assert anna.counts == {"Open": 2, "Done": 1, "Not Done": 0, "Done Differently": 0, "Stuck on a Question": 1}
+	assert anna.counts == {
+		"Open": 2,
+		"Done": 1,
+		"Not Done": 0,
+		"Done Differently": 0,
+		"Stuck on a Question": 1,
+	}
 	assert (anna.overdue, anna.stuck, anna.total, anna.answered) == (1, 1, 4, 2)
-	assert boris.counts == {"Open": 1, "Done": 0, "Not Done": 1, "Done Differently": 1, "Stuck on a Question": 0}
+	assert boris.counts == {
+		"Open": 1,
+		"Done": 0,
+		"Not Done": 1,
+		"Done Differently": 1,
+		"Stuck on a Question": 0,
+	}
 	assert (boris.overdue, boris.stuck, boris.total, boris.answered) == (1, 0, 3, 2)
 	total = c.totals([anna, boris])
 	assert total.counts["Open"] == 3 and total.counts["Done"] == 1

@@ -80,7 +80,9 @@ def validate_task(
 	"""Problems of a task: dates not before its creation, a known status, the answer's required text."""
 	problems: list[Problem] = []
 	if checkup_date and checkup_date < created:
-		problems.append(Problem("checkup_before_creation", {"checkup_date": checkup_date, "created": created}))
+		problems.append(
+			Problem("checkup_before_creation", {"checkup_date": checkup_date, "created": created})
+		)
 	if due_date and due_date < created:
 		problems.append(Problem("due_before_creation", {"due_date": due_date, "created": created}))
 	status = status or OPEN
@@ -93,12 +95,12 @@ def validate_task(
 	return problems
 
 
-def locked_changes(before: Mapping[str, object], after: Mapping[str, object], allowed=ANSWER_FIELDS) -> list[str]:
+def locked_changes(
+	before: Mapping[str, object], after: Mapping[str, object], allowed=ANSWER_FIELDS
+) -> list[str]:
 	"""The fields (in ``after``'s order) whose value changed although only ``allowed`` may change."""
 	return [
-		key
-		for key, value in after.items()
-		if key not in allowed and _norm(before.get(key)) != _norm(value)
+		key for key, value in after.items() if key not in allowed and _norm(before.get(key)) != _norm(value)
 	]
 
 

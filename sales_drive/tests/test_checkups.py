@@ -1,6 +1,9 @@
 """Task check-ups on a real site: a team lead sets tasks, the manager answers, who sees what,
 the check-up reminder, the stuck/overdue list for the morning report and the board.
 
+:class:`TestTaskCheckupsOverRest` goes through the REST API with each user's API key; REST requests
+run with their own database connection, so that class commits its tasks and deletes them at the end.
+
 Team structure used (Sales Person tree, users through Employee.user_id):
 
     _SDT Head (group, head of sales: Sales Manager + Sales User)
@@ -13,7 +16,10 @@ Team structure used (Sales Person tree, users through Employee.user_id):
 
 from __future__ import annotations
 
+import json
+
 import frappe
+from frappe.tests.test_api import FrappeAPITestCase
 from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
@@ -89,13 +95,17 @@ def answer(name, as_user=M1, **values):
 
 def backdate(name, due_date, checkup_date):
 	"""Move a task's dates into the past (as if set a while ago), without the save's validation."""
-	frappe.db.set_value("Sales Task", name, {"due_date": due_date, "checkup_date": checkup_date},
-		update_modified=False)
+	frappe.db.set_value(
+		"Sales Task", name, {"due_date": due_date, "checkup_date": checkup_date}, update_modified=False
+	)
 
 
 def open_todos(name):
-	return frappe.get_all("ToDo", filters={"reference_type": "Sales Task", "reference_name": name,
-		"status": "Open"}, pluck="allocated_to")
+	return frappe.get_all(
+		"ToDo",
+		filters={"reference_type": "Sales Task", "reference_name": name, "status": "Open"},
+		pluck="allocated_to",
+	)
 
 
 class TestTaskCheckups(FrappeTestCase):
@@ -145,10 +155,16 @@ class TestTaskCheckups(FrappeTestCase):
 			answer(stuck.name, status="Stuck on a Question")
 		self.assertEqual(frappe.db.get_value("Sales Task", stuck.name, "status"), "Open")
 		answer(stuck.name, status="Stuck on a Question", question="Which discount may I offer?")
-		self.assertEqual(frappe.db.get_value("Sales Task", stuck.name, "question"), "Which discount may I offer?")
+		self.assertEqual(
+			frappe.db.get_value("Sales Task", stuck.name, "question"), "Which discount may I offer?"
+		)
 		# the team lead hears about the question
-		self.assertTrue(frappe.db.exists("Notification Log", {"for_user": LEAD_A, "document_type": "Sales Task",
-			"document_name": stuck.name}))
+		self.assertTrue(
+			frappe.db.exists(
+				"Notification Log",
+				{"for_user": LEAD_A, "document_type": "Sales Task", "document_name": stuck.name},
+			)
+		)
 
 		# back to Open (reopened by the team lead): the stamps go, the ToDo comes back
 		reopened = answer(done.name, as_user=LEAD_A, status="Open")
@@ -158,14 +174,21 @@ class TestTaskCheckups(FrappeTestCase):
 
 	def test_the_manager_cannot_change_what_the_team_lead_set(self):
 		task = make_task()
-		for field, value in (("due_date", add_days(today(), 30)), ("checkup_date", add_days(today(), 30)),
-				("title", "Something easier"), ("sales_person", "_SDT A2")):
+		for field, value in (
+			("due_date", add_days(today(), 30)),
+			("checkup_date", add_days(today(), 30)),
+			("title", "Something easier"),
+			("sales_person", "_SDT A2"),
+		):
 			with self.assertRaises(frappe.ValidationError, msg=field):
 				answer(task.name, **{field: value})
-		stored = frappe.db.get_value("Sales Task", task.name, ["due_date", "checkup_date", "title", "sales_person"],
-			as_dict=True)
-		self.assertEqual((stored.due_date, stored.checkup_date, stored.title, stored.sales_person),
-			(task.due_date, task.checkup_date, task.title, "_SDT A1"))
+		stored = frappe.db.get_value(
+			"Sales Task", task.name, ["due_date", "checkup_date", "title", "sales_person"], as_dict=True
+		)
+		self.assertEqual(
+			(stored.due_date, stored.checkup_date, stored.title, stored.sales_person),
+			(task.due_date, task.checkup_date, task.title, "_SDT A1"),
+		)
 		# the answer together with a date change is refused as a whole
 		with self.assertRaises(frappe.ValidationError):
 			answer(task.name, status="Done", due_date=add_days(today(), 30))
@@ -185,8 +208,13 @@ class TestTaskCheckups(FrappeTestCase):
 	def test_who_sees_a_task(self):
 		a1 = make_task("_SDT A1")
 		b1 = make_task("_SDT B1", as_user=LEAD_B)
-		for user, expected in ((LEAD_A, {a1.name}), (LEAD_B, {b1.name}), (M1, {a1.name}), (M2, set()),
-				(M3, {b1.name})):
+		for user, expected in (
+			(LEAD_A, {a1.name}),
+			(LEAD_B, {b1.name}),
+			(M1, {a1.name}),
+			(M2, set()),
+			(M3, {b1.name}),
+		):
 			self.assertEqual(self.visible(user), expected, user)
 		self.assertTrue(checkups.has_permission(a1, "read", LEAD_A))
 		self.assertFalse(checkups.has_permission(a1, "read", LEAD_B))
@@ -201,8 +229,13 @@ class TestTaskCheckups(FrappeTestCase):
 
 	def visible(self, user):
 		rule = checkups.query_conditions(user)
-		return set(frappe.db.sql_list(f"""select name from `tabSales Task`
-			where sales_person in %(people)s and {rule}""", {"people": PEOPLE}))
+		return set(
+			frappe.db.sql_list(
+				f"""select name from `tabSales Task`
+			where sales_person in %(people)s and {rule}""",
+				{"people": PEOPLE},
+			)
+		)
 
 	def test_another_teams_lead_cannot_set_tasks_for_my_managers(self):
 		with self.assertRaises(frappe.PermissionError):
@@ -213,7 +246,9 @@ class TestTaskCheckups(FrappeTestCase):
 
 	def test_checkup_before_creation_is_refused(self):
 		yesterday = add_days(today(), -1)
-		with self.assertRaisesRegex(frappe.ValidationError, "check-up date .* is before the task was created"):
+		with self.assertRaisesRegex(
+			frappe.ValidationError, "check-up date .* is before the task was created"
+		):
 			make_task(checkup_date=yesterday)
 		with self.assertRaisesRegex(frappe.ValidationError, "due date .* is before the task was created"):
 			make_task(due_date=yesterday)
@@ -246,27 +281,60 @@ class TestTaskCheckups(FrappeTestCase):
 
 		rows = checkups.stuck_and_overdue(t, PEOPLE)
 		got = {r["name"]: r["reason"] for r in rows}
-		self.assertEqual(got, {past_due.name: "Overdue", missed_checkup.name: "Overdue", stuck.name: "Stuck",
-			other_team.name: "Overdue"})
+		self.assertEqual(
+			got,
+			{
+				past_due.name: "Overdue",
+				missed_checkup.name: "Overdue",
+				stuck.name: "Stuck",
+				other_team.name: "Overdue",
+			},
+		)
 		row = next(r for r in rows if r["name"] == stuck.name)
 		self.assertEqual(
 			{k: row[k] for k in ("title", "sales_person", "assigned_to", "team_lead", "status", "question")},
-			{"title": "stuck", "sales_person": "_SDT A2", "assigned_to": M2, "team_lead": LEAD_A,
-				"status": "Stuck on a Question", "question": "Who pays for delivery?"},
+			{
+				"title": "stuck",
+				"sales_person": "_SDT A2",
+				"assigned_to": M2,
+				"team_lead": LEAD_A,
+				"status": "Stuck on a Question",
+				"question": "Who pays for delivery?",
+			},
 		)
-		self.assertEqual(set(rows[0]), {"name", "title", "sales_person", "assigned_to", "team_lead", "status",
-			"due_date", "checkup_date", "reason", "question"})
-		self.assertEqual({r["name"] for r in checkups.stuck_and_overdue(t, ["_SDT A2"])},
-			{missed_checkup.name, stuck.name})
+		self.assertEqual(
+			set(rows[0]),
+			{
+				"name",
+				"title",
+				"sales_person",
+				"assigned_to",
+				"team_lead",
+				"status",
+				"due_date",
+				"checkup_date",
+				"reason",
+				"question",
+			},
+		)
+		self.assertEqual(
+			{r["name"] for r in checkups.stuck_and_overdue(t, ["_SDT A2"])}, {missed_checkup.name, stuck.name}
+		)
 		self.assertEqual(checkups.stuck_and_overdue(t, []), [])
 		# tomorrow the task due today is overdue too; a week ago only the stuck one shows
 		self.assertIn(due_today.name, {r["name"] for r in checkups.stuck_and_overdue(add_days(t, 1), PEOPLE)})
-		self.assertEqual({r["name"] for r in checkups.stuck_and_overdue(add_days(t, -7), PEOPLE)}, {stuck.name})
+		self.assertEqual(
+			{r["name"] for r in checkups.stuck_and_overdue(add_days(t, -7), PEOPLE)}, {stuck.name}
+		)
 
 	def test_the_board_counts_per_manager_for_the_team(self):
 		t = today()
-		for status, extra in (("Done", {}), ("Not Done", {}), ("Done Differently", {"answer_note": "emails"}),
-				("Stuck on a Question", {"question": "Which price list?"})):
+		for status, extra in (
+			("Done", {}),
+			("Not Done", {}),
+			("Done Differently", {"answer_note": "emails"}),
+			("Stuck on a Question", {"question": "Which price list?"}),
+		):
 			answer(make_task("_SDT A1", title=status).name, status=status, **extra)
 		late = make_task("_SDT A1", title="late")
 		backdate(late.name, add_days(t, -2), add_days(t, -1))
@@ -286,7 +354,15 @@ class TestTaskCheckups(FrappeTestCase):
 		a1 = rows["_SDT A1"]
 		self.assertEqual(
 			{k: a1[k] for k in ("open", "done", "not_done", "done_differently", "stuck", "overdue", "total")},
-			{"open": 2, "done": 1, "not_done": 1, "done_differently": 1, "stuck": 1, "overdue": 1, "total": 6},
+			{
+				"open": 2,
+				"done": 1,
+				"not_done": 1,
+				"done_differently": 1,
+				"stuck": 1,
+				"overdue": 1,
+				"total": 6,
+			},
 		)
 		self.assertEqual((rows["_SDT A2"]["open"], rows["_SDT A2"]["total"]), (1, 1))
 		self.assertEqual(data[-1]["total"], 7)
@@ -310,8 +386,11 @@ class TestTaskCheckups(FrappeTestCase):
 		answered = make_task("_SDT A2", title="answered", checkup_date=t, due_date=t)
 		answer(answered.name, as_user=M2, status="Done")
 		self.assertGreaterEqual(checkups.remind_checkups(t), 1)
-		logs = frappe.get_all("Notification Log", filters={"document_type": "Sales Task",
-			"subject": ["like", "Check-up today%"]}, fields=["for_user", "document_name"])
+		logs = frappe.get_all(
+			"Notification Log",
+			filters={"document_type": "Sales Task", "subject": ["like", "Check-up today%"]},
+			fields=["for_user", "document_name"],
+		)
 		self.assertIn({"for_user": M1, "document_name": due.name}, logs)
 		self.assertNotIn(later.name, {log.document_name for log in logs})
 		self.assertNotIn(answered.name, {log.document_name for log in logs})
@@ -320,3 +399,96 @@ class TestTaskCheckups(FrappeTestCase):
 		# moving the check-up date re-arms the reminder
 		answer(due.name, as_user=LEAD_A, checkup_date=add_days(t, 2))
 		self.assertIsNone(frappe.db.get_value("Sales Task", due.name, "reminded_on"))
+
+
+class TestTaskCheckupsOverRest(FrappeAPITestCase):
+	"""The same rules through /api: lists, single reads, answers and the board report."""
+
+	tasks: dict = {}
+	keys: dict = {}
+
+	@classmethod
+	def setUpClass(cls):
+		super().setUpClass()
+		ensure_people()
+		for user in ROLES:
+			u = frappe.get_doc("User", user)
+			u.api_key = u.api_key or frappe.generate_hash(length=15)
+			secret = frappe.generate_hash(length=15)
+			u.api_secret = secret
+			u.save(ignore_permissions=True)
+			cls.keys[user] = f"token {u.api_key}:{secret}"
+		frappe.db.delete("Sales Task", {"sales_person": ["in", PEOPLE]})
+		cls.tasks = {
+			"A1": make_task("_SDT A1", title="REST A1").name,
+			"A1_ANSWER": make_task("_SDT A1", title="REST A1 answer").name,
+			"B1": make_task("_SDT B1", as_user=LEAD_B, title="REST B1").name,
+		}
+		frappe.db.commit()
+
+	@classmethod
+	def tearDownClass(cls):
+		frappe.set_user("Administrator")
+		names = list(cls.tasks.values())
+		frappe.db.delete("ToDo", {"reference_type": "Sales Task", "reference_name": ["in", names]})
+		frappe.db.delete("Notification Log", {"document_type": "Sales Task", "document_name": ["in", names]})
+		frappe.db.delete("Sales Task", {"name": ["in", names]})
+		frappe.db.commit()
+		super().tearDownClass()
+
+	def as_user(self, user):
+		return {"headers": {"Authorization": self.keys[user]}}
+
+	def ours(self, names):
+		mine = {v: k for k, v in self.tasks.items()}
+		return {mine[n] for n in names if n in mine}
+
+	def test_lists_and_single_reads(self):
+		expected = {
+			LEAD_A: {"A1", "A1_ANSWER"},
+			LEAD_B: {"B1"},
+			M1: {"A1", "A1_ANSWER"},
+			M2: set(),
+			M3: {"B1"},
+			HEAD: {"A1", "A1_ANSWER", "B1"},
+		}
+		for user, keys in expected.items():
+			with self.subTest(user=user):
+				response = self.get(
+					self.resource("Sales Task"), {"limit_page_length": 0}, **self.as_user(user)
+				)
+				self.assertEqual(response.status_code, 200, response.text)
+				self.assertEqual(self.ours(r["name"] for r in response.json["data"]), keys)
+				for key, name in self.tasks.items():
+					response = self.get(self.resource("Sales Task", name), **self.as_user(user))
+					self.assertEqual(response.status_code, 200 if key in keys else 403, (key, response.text))
+
+	def test_answers_through_rest(self):
+		name = self.tasks["A1_ANSWER"]
+		# the manager may not move the dates, another manager may not answer
+		response = self.put(
+			self.resource("Sales Task", name), {"due_date": str(add_days(today(), 40))}, **self.as_user(M1)
+		)
+		self.assertEqual(response.status_code, 417, response.text)
+		response = self.put(self.resource("Sales Task", name), {"status": "Done"}, **self.as_user(M2))
+		self.assertEqual(response.status_code, 403, response.text)
+		frappe.db.rollback()
+		self.assertEqual(frappe.db.get_value("Sales Task", name, "status"), "Open")
+		# the manager answers
+		response = self.put(
+			self.resource("Sales Task", name),
+			{"status": "Stuck on a Question", "question": "May I promise delivery in May?"},
+			**self.as_user(M1),
+		)
+		self.assertEqual(response.status_code, 200, response.text)
+		self.assertEqual(response.json["data"]["checked_by"], M1)
+		# the other team's lead gets neither the task nor its manager on the board
+		response = self.get(
+			self.method("frappe.desk.query_report.run"),
+			{"report_name": "Task Check-up Board", "filters": json.dumps({"view": "All Tasks"})},
+			**self.as_user(LEAD_B),
+		)
+		self.assertEqual(response.status_code, 200, response.text)
+		titles = {r.get("title") for r in response.json["message"]["result"] if isinstance(r, dict)}
+		self.assertIn("REST B1", titles)
+		self.assertFalse(titles & {"REST A1", "REST A1 answer"})

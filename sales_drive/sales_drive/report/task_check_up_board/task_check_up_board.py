@@ -34,7 +34,11 @@ STATUS_COLUMNS = (
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	day = getdate(filters.get("as_of") or nowdate())
-	if filters.get("from_date") and filters.get("to_date") and getdate(filters.from_date) > getdate(filters.to_date):
+	if (
+		filters.get("from_date")
+		and filters.get("to_date")
+		and getdate(filters.from_date) > getdate(filters.to_date)
+	):
 		frappe.throw(_("From Date must not be after To Date"), title=_("Invalid Filter"))
 	view = filters.get("view") or BOARD
 	where, params = conditions(filters, day)
@@ -53,7 +57,9 @@ def conditions(filters, day) -> tuple[str, dict]:
 		where.append(rule.replace(f"`tab{checkups.DOCTYPE}`", "t"))
 	if filters.get("team_lead"):
 		params["team_lead"] = filters.team_lead
-		where.append(f"(t.team_lead = %(team_lead)s or {checkups._team_sql('%(team_lead)s', 't.sales_person')})")
+		where.append(
+			f"(t.team_lead = %(team_lead)s or {checkups._team_sql('%(team_lead)s', 't.sales_person')})"
+		)
 	if filters.get("sales_person"):
 		params["sales_person"] = filters.sales_person
 		where.append("t.sales_person = %(sales_person)s")
@@ -83,9 +89,17 @@ def board(where: str, params: dict, day):
 	data = [board_row(line) for line in lines]
 	total = engine.totals(lines)
 	columns = [
-		{"fieldname": "sales_person", "label": _("Sales Person"), "fieldtype": "Link", "options": "Sales Person",
-			"width": 200},
-		*({"fieldname": f, "label": _(label), "fieldtype": "Int", "width": 110} for f, _s, label in STATUS_COLUMNS),
+		{
+			"fieldname": "sales_person",
+			"label": _("Sales Person"),
+			"fieldtype": "Link",
+			"options": "Sales Person",
+			"width": 200,
+		},
+		*(
+			{"fieldname": f, "label": _(label), "fieldtype": "Int", "width": 110}
+			for f, _s, label in STATUS_COLUMNS
+		),
 		{"fieldname": "overdue", "label": _("Overdue"), "fieldtype": "Int", "width": 100},
 		{"fieldname": "total", "label": _("Tasks"), "fieldtype": "Int", "width": 90},
 	]
@@ -122,8 +136,18 @@ def summary(total: engine.BoardRow):
 		{"value": total.total, "label": _("Tasks"), "datatype": "Int", "indicator": "Blue"},
 		{"value": total.counts[engine.OPEN], "label": _("Open"), "datatype": "Int", "indicator": "Orange"},
 		{"value": total.answered, "label": _("Answered"), "datatype": "Int", "indicator": "Green"},
-		{"value": total.stuck, "label": _("Stuck"), "datatype": "Int", "indicator": "Red" if total.stuck else "Grey"},
-		{"value": total.overdue, "label": _("Overdue"), "datatype": "Int", "indicator": "Red" if total.overdue else "Grey"},
+		{
+			"value": total.stuck,
+			"label": _("Stuck"),
+			"datatype": "Int",
+			"indicator": "Red" if total.stuck else "Grey",
+		},
+		{
+			"value": total.overdue,
+			"label": _("Overdue"),
+			"datatype": "Int",
+			"indicator": "Red" if total.overdue else "Grey",
+		},
 	]
 
 
@@ -140,17 +164,39 @@ def tasks(where: str, params: dict, day):
 		state = engine.reason(r.status, r.due_date, r.checkup_date, day)
 		r["state"] = _(state) if state else ""
 	columns = [
-		{"fieldname": "task", "label": _("Sales Task"), "fieldtype": "Link", "options": checkups.DOCTYPE, "width": 140},
+		{
+			"fieldname": "task",
+			"label": _("Sales Task"),
+			"fieldtype": "Link",
+			"options": checkups.DOCTYPE,
+			"width": 140,
+		},
 		{"fieldname": "title", "label": _("Title"), "fieldtype": "Data", "width": 220},
-		{"fieldname": "sales_person", "label": _("Sales Person"), "fieldtype": "Link", "options": "Sales Person",
-			"width": 160},
+		{
+			"fieldname": "sales_person",
+			"label": _("Sales Person"),
+			"fieldtype": "Link",
+			"options": "Sales Person",
+			"width": 160,
+		},
 		{"fieldname": "status", "label": _("Status"), "fieldtype": "Data", "width": 150},
 		{"fieldname": "state", "label": _("Needs Attention"), "fieldtype": "Data", "width": 120},
 		{"fieldname": "due_date", "label": _("Due Date"), "fieldtype": "Date", "width": 100},
 		{"fieldname": "checkup_date", "label": _("Check-up Date"), "fieldtype": "Date", "width": 110},
 		{"fieldname": "question", "label": _("Question"), "fieldtype": "Data", "width": 220},
-		{"fieldname": "answer_note", "label": _("Result or What Was Done Instead"), "fieldtype": "Data", "width": 220},
-		{"fieldname": "team_lead", "label": _("Team Lead"), "fieldtype": "Link", "options": "User", "width": 160},
+		{
+			"fieldname": "answer_note",
+			"label": _("Result or What Was Done Instead"),
+			"fieldtype": "Data",
+			"width": 220,
+		},
+		{
+			"fieldname": "team_lead",
+			"label": _("Team Lead"),
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 160,
+		},
 	]
 	for r in rows:
 		r["status"] = _(r.status)
