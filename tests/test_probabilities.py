@@ -1,4 +1,5 @@
-from datetime import date, datetime
+import random
+from datetime import date, datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 from sales_drive.engine.probabilities import (
 	ProbabilityError,
 	by_regulation,
+	from_counts,
 	historical,
 	window,
 )
@@ -149,3 +151,112 @@ def test_by_regulation():
 		"R1": [("a", "Won", "S", "", date(2026, 6, 1))],
 		"R2": [("b", "Lost", "S", "", date(2026, 6, 1))],
 	}
+
+
+# --- reopened records, from_counts, and the grouped-SQL shape of the same figures
+
+
+def test_reopened_after_last_outcome_is_open():
+	rows = path("r", ["Qualify"], "Lost", datetime(2026, 7, 1)) + [
+		("r", "Reopen", "", "Qualify", datetime(2026, 7, 2))
+	]
+	assert by_step(historical(rows, ORDER, SINCE, UNTIL))["Qualify"].reached == 0
+	# lost again after the reopen: closed, counted once
+	rows.append(("r", "Lost", "Qualify", "", datetime(2026, 7, 3)))
+	r = by_step(historical(rows, ORDER, SINCE, UNTIL))["Qualify"]
+	assert (r.reached, r.won) == (1, 0)
+
+
+def test_from_counts_same_rules_as_historical():
+	counts = [("Qualify", 4, 1), ("Proposal", 3, 1), ("Contract", 2, 1)]
+	conf = {"Qualify": 10, "Proposal": 40}
+	assert from_counts(counts, ORDER, conf, 3) == historical(ROWS, ORDER, SINCE, UNTIL, conf, 3)
+
+
+def test_from_counts_adds_repeated_steps_and_lists_unknown_after():
+	r = from_counts([("Proposal", 2, 1), ("Proposal", 1, 1), ("Gone", 1, 0), ("", 5, 5)], ORDER)
+	assert [(x.step, x.reached, x.won, x.historical) for x in r] == [
+		("Qualify", 0, 0, None),
+		("Proposal", 3, 2, D("66.7")),
+		("Contract", 0, 0, None),
+		("Gone", 1, 0, D("0.0")),
+	]
+
+
+def test_from_counts_refuses_more_won_than_reached():
+	with pytest.raises(ProbabilityError):
+		from_counts([("Qualify", 1, 2)], ORDER)
+
+
+INTO = ("Enter", "Forward", "Skip", "Backward")
+
+
+def sql_style(rows, since, until):
+	"""What the adapter's grouped query does, step by step, over (regulation, ...) rows.
+
+	Cohort: per (regulation, reference) the greatest ``str(time) + kind`` among Won / Lost /
+	Reopen rows from ``since`` on, kept when before ``until`` + 1 day and not a Reopen. Then
+	the distinct (regulation, reference, step) pairs named by any row of those records (the
+	step left; the step entered, for Enter / Forward / Skip / Backward), grouped by step.
+	"""
+	last = {}
+	for reg, ref, kind, _f, _t, time in rows:
+		if kind in ("Won", "Lost", "Reopen") and time >= datetime.combine(since, datetime.min.time()):
+			key = (reg, ref)
+			event = time.isoformat(" ", "microseconds") + kind
+			last[key] = max(last.get(key, ""), event)
+	after = (until + timedelta(days=1)).isoformat()
+	cohort = {k: e.endswith("Won") for k, e in last.items() if e < after and not e.endswith("Reopen")}
+	pairs = set()
+	for reg, ref, kind, from_step, to_step, _time in rows:
+		if (reg, ref) in cohort:
+			for step in (from_step, to_step if kind in INTO else None):
+				if step:
+					pairs.add((reg, ref, step))
+	grouped = {}
+	for reg, ref, step in pairs:
+		c = grouped.setdefault(reg, {}).setdefault(step, [0, 0])
+		c[0] += 1
+		c[1] += cohort[(reg, ref)]
+	return {reg: [(s, n, w) for s, (n, w) in steps.items()] for reg, steps in grouped.items()}
+
+
+def random_log(seed, records=300):
+	rnd = random.Random(seed)
+	steps = ORDER + ["Old Step"]
+	rows = []
+	for i in range(records):
+		reg = rnd.choice(["R1", "R2"])
+		ref = f"r{i}"
+		t = datetime(2026, rnd.randint(1, 11), rnd.randint(1, 28), rnd.randint(0, 23), rnd.choice([0, 59]))
+		step = rnd.choice(steps)
+		rows.append((reg, ref, "Enter", "", step, t))
+		for _ in range(rnd.randint(0, 6)):
+			t += timedelta(hours=rnd.choice([0, 1, 30, 400]))  # 0: two rows at the same moment
+			kind = rnd.choice(["Forward", "Skip", "Backward", "Won", "Lost", "Lost", "Reopen"])
+			if kind in ("Won", "Lost"):
+				rows.append((reg, ref, kind, step, "", t))
+			elif kind == "Reopen":
+				rows.append((reg, ref, kind, "", step, t))
+			else:
+				new = rnd.choice(steps)
+				rows.append((reg, ref, kind, step, new, t))
+				step = new
+		if rnd.random() < 0.1:  # moved to the other regulation: its rows there have no outcome
+			rows.append(("R2" if reg == "R1" else "R1", ref, "Enter", "", rnd.choice(steps), t))
+	return rows
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("months", [1, 4, 12])
+def test_sql_style_aggregation_equals_historical(seed, months):
+	rows = random_log(seed)
+	since, until = window(date(2026, 9, 30), months)
+	conf = {"Qualify": 20, "Proposal": 50}
+	split = by_regulation(rows)
+	counts = sql_style(rows, since, until)
+	for reg in ("R1", "R2"):
+		expected = historical(split.get(reg, []), ORDER, since, until, conf, 5)
+		assert from_counts(counts.get(reg, []), ORDER, conf, 5) == expected
+	# the data exercise what they should: closed, won, reopened, outside the window
+	assert any(r.won for reg in ("R1", "R2") for r in historical(split[reg], ORDER, since, until))

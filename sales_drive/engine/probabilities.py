@@ -2,9 +2,11 @@
 
 Input is the transition log as rows ``(reference, kind, from_step, to_step,
 time)`` (kinds as in :mod:`.funnel`: Enter, Forward, Skip, Backward, Won,
-Lost). A record's *outcome* is its last Won or Lost row; records whose
-outcome falls within the window ``[since, until]`` form the cohort — still
-open records are not counted (they would pull every probability down). A
+Lost, Reopen). A record's *outcome* is its last Won or Lost row; records
+whose outcome falls within the window ``[since, until]`` form the cohort —
+still open records are not counted (they would pull every probability down),
+and neither is a record reopened after its last outcome (it is open again).
+Of rows at the same moment, Won counts after Reopen, Reopen after Lost. A
 record *reached* a step when a row enters it (Enter, Forward, Skip, Backward
 into it) or leaves it; a skipped step was not reached.
 
@@ -14,6 +16,11 @@ decimal, ``configured`` (the regulation's probability) and ``gap`` =
 historical − configured in percentage points. ``low_sample`` marks steps
 reached by fewer than ``min_sample`` records, whose figure is not to be
 trusted yet.
+
+:func:`historical` does it all from the rows; :func:`from_counts` turns
+per-step counts aggregated elsewhere (one grouped SQL query over the log)
+into the same rows, so the percent, gap and low-sample rules live in one
+place.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from .key_accounts import add_months
 
 OUTCOMES = ("Won", "Lost")
+REOPEN = "Reopen"
 INTO = ("Enter", "Forward", "Skip", "Backward")
 
 
@@ -76,29 +84,52 @@ def historical(
 	if since > until:
 		raise ProbabilityError("The window starts after it ends")
 	reached: dict[str, set[str]] = {}
-	outcome: dict[str, tuple] = {}
+	last: dict[str, tuple] = {}
 	for reference, kind, from_step, to_step, time in rows:
 		steps = reached.setdefault(reference, set())
 		if from_step:
 			steps.add(from_step)
 		if to_step and kind in INTO:
 			steps.add(to_step)
-		if kind in OUTCOMES:
+		if kind in OUTCOMES or kind == REOPEN:
 			key = (_as_sort_key(time), kind)
-			if reference not in outcome or key >= outcome[reference]:
-				outcome[reference] = key
-	cohort = {r: k == "Won" for r, (t, k) in outcome.items() if since <= _day(t) <= until}
-	counts: dict[str, list[int]] = {s: [0, 0] for s in order}
+			if reference not in last or key >= last[reference]:
+				last[reference] = key
+	cohort = {r: k == "Won" for r, (t, k) in last.items() if k in OUTCOMES and since <= _day(t) <= until}
+	counts: dict[str, list[int]] = {}
 	for reference, won in cohort.items():
 		for step in reached.get(reference, ()):
 			c = counts.setdefault(step, [0, 0])
 			c[0] += 1
 			c[1] += won
+	return from_counts(((step, n, w) for step, (n, w) in counts.items()), order, configured, min_sample)
+
+
+def from_counts(
+	counts: Iterable[tuple[str, int, int]],
+	order: Sequence[str],
+	configured: Mapping[str, int | Decimal | None] | None = None,
+	min_sample: int = 0,
+) -> list[StepProbability]:
+	"""The rows of :func:`historical` from ``(step, reached, won)`` counts already aggregated.
+
+	One row per step of ``order`` (then any other counted step, by name); a
+	step counted twice has its counts added.
+	"""
+	totals: dict[str, list[int]] = {s: [0, 0] for s in order}
+	for step, n, won in counts:
+		if not step:
+			continue
+		if int(won) > int(n) or int(won) < 0:
+			raise ProbabilityError(f"Step {step!r}: {won} won of {n} reached")
+		c = totals.setdefault(step, [0, 0])
+		c[0] += int(n)
+		c[1] += int(won)
 	configured = configured or {}
-	steps = list(order) + sorted(s for s in counts if s not in order)
+	steps = list(order) + sorted(s for s in totals if s not in order)
 	out = []
 	for step in steps:
-		n, won = counts[step]
+		n, won = totals[step]
 		hist = _pct(won, n)
 		conf = configured.get(step)
 		conf = None if conf is None else Decimal(conf)
