@@ -148,6 +148,9 @@ def _warnings(plans) -> list[str]:
 	]
 
 
+NOT_CHOSEN = "Not Chosen"
+
+
 def _html(current, model, regs, stays, kpi, warnings) -> str:
 	def ul(items):
 		return "<ul>" + "".join(f"<li>{escape_html(i)}</li>" for i in items) + "</ul>"
@@ -177,7 +180,8 @@ def _html(current, model, regs, stays, kpi, warnings) -> str:
 
 
 def _preview(model: str, plans) -> dict:
-	current = frappe.db.get_single_value(SETTINGS, "sales_model") or engine.FULL_CYCLE
+	# empty: no model chosen yet, the regulations are as installed
+	current = frappe.db.get_single_value(SETTINGS, "sales_model") or NOT_CHOSEN
 	regs = [
 		{
 			"name": doc.name,
