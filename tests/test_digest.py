@@ -12,6 +12,7 @@ from sales_drive.engine.digest import (
 	percent,
 	period_key,
 	plan_lines,
+	team_work,
 	weekly,
 )
 from sales_drive.engine.plan import decompose_fixed
@@ -165,3 +166,21 @@ def test_500_managers():
 	# volume only: speed is measured by a benchmark script, never by a timed test
 	d = morning(days[21], rows, ORDER, [("m001", "", "Qualify", "Enter", 4)])
 	assert len(d.plan) == 500
+
+
+def test_team_work_ranks_money_then_moves():
+	counts = [
+		("ann", "Forward", 3),
+		("ann", "Skip", 1),
+		("ann", "Lost", 2),
+		("bob", "Won", 1),
+		("cid", "Enter", 4),
+		(None, "Enter", 9),
+	]
+	lines = team_work(counts, {"bob": D("500"), "dan": D("100"), "eve": D("0")})
+	assert [(w.sales_person, w.moves, w.advanced, w.won, w.lost, w.fact) for w in lines] == [
+		("bob", 1, 0, 1, 0, D("500")),
+		("dan", 0, 0, 0, 0, D("100")),
+		("ann", 6, 4, 0, 2, D("0")),
+		("cid", 4, 0, 0, 0, D("0")),
+	]

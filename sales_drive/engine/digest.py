@@ -9,7 +9,7 @@ period's report goes out once, never twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -196,6 +196,45 @@ def weekly(rows: Sequence[PlanRow], start: date, end: date) -> Weekly:
 		percent(fact_to_date, plan_total),
 		pace_forecast(fact_to_date, done, len(days)),
 	)
+
+
+@dataclass(frozen=True)
+class WorkLine:
+	sales_person: str
+	moves: int  # every stage move
+	advanced: int  # Forward and Skip
+	won: int
+	lost: int
+	fact: Decimal
+
+
+def team_work(counts: Iterable[tuple], facts: Mapping[str, Decimal] | None = None) -> list[WorkLine]:
+	"""The team's work over a period, one line per manager: the most money first, then the most moves.
+
+	``counts``: ``(sales_person, kind, n)`` from the transition log; ``facts``:
+	money per sales person. A person with money and no moves still has a line.
+	"""
+	facts = facts or {}
+	moves: dict[str, dict[str, int]] = {}
+	for person, kind, n in counts:
+		if person:
+			by_kind = moves.setdefault(person, {})
+			by_kind[kind] = by_kind.get(kind, 0) + int(n or 0)
+	lines = []
+	for person in set(moves) | {p for p, f in facts.items() if f}:
+		k = moves.get(person, {})
+		lines.append(
+			WorkLine(
+				person,
+				sum(k.values()),
+				k.get("Forward", 0) + k.get("Skip", 0),
+				k.get("Won", 0),
+				k.get("Lost", 0),
+				Decimal(facts.get(person, ZERO)),
+			)
+		)
+	lines.sort(key=lambda w: (-w.fact, -w.moves, w.sales_person))
+	return lines
 
 
 def period_key(report: str, recipient: str, day: date, cadence: str = "daily") -> str:
