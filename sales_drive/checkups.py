@@ -153,7 +153,7 @@ def has_permission(doc, ptype=None, user=None, debug=False):
 def validate(doc):
 	"""Sales Task.validate: who may change what, the dates, the answer, the stamps."""
 	user = frappe.session.user
-	before = None if doc.is_new() else doc.get_doc_before_save()
+	before = None if doc.is_new() else (doc.get_doc_before_save() or frappe.get_doc(DOCTYPE, doc.name))
 	if not is_setter(user):
 		if doc.is_new() or (before and before.manager_user != user):
 			frappe.throw(
