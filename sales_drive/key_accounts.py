@@ -51,14 +51,21 @@ def is_key_account(customer: str) -> bool:
 
 
 def settings() -> frappe._dict:
-	get = frappe.db.get_single_value
-	threshold = get(SETTINGS, "key_account_threshold")
+	"""The key-account settings; a field never saved (no row in Singles yet) takes its default."""
+	stored = frappe.db.get_singles_dict(SETTINGS, cast=True)
+	meta = frappe.get_meta(SETTINGS)
+
+	def get(fieldname):
+		if stored.get(fieldname) is not None:
+			return stored[fieldname]
+		return meta.get_field(fieldname).default
+
 	return frappe._dict(
-		basis=get(SETTINGS, "key_account_basis") or DEFAULT_BASIS,
-		threshold=20.0 if threshold is None else flt(threshold),
-		months=cint(get(SETTINGS, "key_account_months")) or 12,
-		review=cint(get(SETTINGS, "key_account_review")),
-		head_of_sales=get(SETTINGS, "head_of_sales"),
+		basis=get("key_account_basis") or DEFAULT_BASIS,
+		threshold=flt(get("key_account_threshold")),
+		months=cint(get("key_account_months")) or 12,
+		review=cint(get("key_account_review")),
+		head_of_sales=get("head_of_sales"),
 	)
 
 
@@ -149,7 +156,7 @@ def review_now() -> dict:
 
 def monthly_review():
 	"""Scheduler (monthly): the review of today, when Sales Drive Settings asks for it."""
-	if cint(frappe.db.get_single_value(SETTINGS, "key_account_review")):
+	if settings().review:
 		run_review(getdate())
 
 
@@ -188,8 +195,10 @@ def set_flags(keys: set[str], today) -> None:
 
 def store(today, from_date, to_date, s, result, totals, moves, change) -> str:
 	"""The Key Account Review of ``today`` (replacing an earlier one of the same day)."""
-	for old in frappe.get_all(REVIEW, filters={"review_date": today}, pluck="name"):
-		frappe.delete_doc(REVIEW, old, ignore_permissions=True, force=True)
+	old = frappe.get_all(REVIEW, filters={"review_date": today}, pluck="name")
+	if old:
+		frappe.db.delete(LINE, {"parenttype": REVIEW, "parent": ("in", old)})
+		frappe.db.delete(REVIEW, {"name": ("in", old)})
 	doc = frappe.get_doc(
 		{
 			"doctype": REVIEW,

@@ -221,6 +221,13 @@ class TestKeyAccounts(FrappeTestCase):
 			frappe.set_user("Administrator")
 		self.assertEqual(frappe.db.get_value("Key Account Review", out["name"], "review_date"), getdate())
 
+	def test_settings_never_saved_take_their_defaults(self):
+		frappe.db.delete("Singles", {"doctype": SETTINGS, "field": ("like", "key_account%")})
+		s = key_accounts.settings()
+		self.assertEqual((s.basis, s.threshold, s.months, s.review), (TOP_SHARE, 20, 12, 1))
+		set_settings(key_account_threshold=0)
+		self.assertEqual(key_accounts.settings().threshold, 0)
+
 	def test_monthly_review_runs_only_when_switched_on(self):
 		set_settings(key_account_review=0)
 		key_accounts.monthly_review()
