@@ -41,11 +41,14 @@ frappe.query_reports["Key Accounts"] = {
 		// start from Sales Drive Settings (empty filters fall back to them on the server too)
 		frappe.call("sales_drive.key_accounts.report_defaults").then((r) => {
 			const defaults = r.message || {};
+			const values = {};
 			for (const fieldname of ["months", "threshold", "basis"]) {
-				const filter = report.get_filter(fieldname);
-				if (filter && !filter.get_value() && defaults[fieldname] != null) {
-					filter.set_value(defaults[fieldname]);
+				if (!report.get_filter_value(fieldname) && defaults[fieldname] != null) {
+					values[fieldname] = defaults[fieldname];
 				}
+			}
+			if (Object.keys(values).length) {
+				report.set_filter_value(values); // one refresh for all three
 			}
 		});
 	},
