@@ -73,6 +73,7 @@ scheduler_events = {
 	"hourly": ["sales_drive.tasks.notify_overdue_steps"],
 	"daily": ["sales_drive.plans.reconcile", "sales_drive.base_cooling.return_cooled_parties", "sales_drive.kpi.compute_all",
 		"sales_drive.deviation.run_all", "sales_drive.checkups.remind_checkups"],
+	"monthly": ["sales_drive.key_accounts.monthly_review"],
 }
 
 # coaching notes are private to the coach, the coached people and the managers' team lead

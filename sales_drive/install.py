@@ -24,6 +24,7 @@ def after_install():
 	create_custom_fields(_with_module(CUSTOM_FIELDS), ignore_validate=True)
 	create_property_setters()
 	add_log_indexes()
+	add_erpnext_indexes()
 	settings = frappe.get_single("Sales Drive Settings")
 	settings.flags.ignore_permissions = True
 	settings.save()
@@ -37,7 +38,46 @@ def after_migrate():
 	create_custom_fields(_with_module(CUSTOM_FIELDS), ignore_validate=True)
 	create_property_setters()
 	add_log_indexes()
+	add_erpnext_indexes()
 	create_cooling_defaults()
+	fill_settings_defaults()
+
+
+# Indexes on ERPNext tables that our reports need; named sd_*, dropped on uninstall.
+ERPNEXT_INDEXES = {
+	# key-account review: revenue per customer over a period, read from the index alone
+	"Sales Invoice": {"sd_si_customer_revenue": "(customer, docstatus, posting_date, company, base_net_total)"},
+}
+
+
+def add_erpnext_indexes():
+	for doctype, indexes in ERPNEXT_INDEXES.items():
+		existing = {row[2] for row in frappe.db.sql(f"show index from `tab{doctype}`")}
+		for name, columns in indexes.items():
+			if name not in existing:
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` add index `{name}` {columns}")
+
+
+def drop_erpnext_indexes():
+	for doctype, indexes in ERPNEXT_INDEXES.items():
+		existing = {row[2] for row in frappe.db.sql(f"show index from `tab{doctype}`")}
+		for name in indexes:
+			if name in existing:
+				frappe.db.sql_ddl(f"alter table `tab{doctype}` drop index `{name}`")
+
+
+def fill_settings_defaults():
+	"""Store the default of every setting a site has no value for (a field added by an upgrade).
+
+	A Single's value that was never saved reads as empty, not as the field's
+	default, so a new setting would otherwise read 0 on an upgraded site.
+	"""
+	doctype = "Sales Drive Settings"
+	stored = set(frappe.db.sql_list("select field from `tabSingles` where doctype = %s", doctype))
+	for df in frappe.get_meta(doctype).fields:
+		if df.get("default") not in (None, "") and df.fieldname not in stored:
+			frappe.db.set_single_value(doctype, df.fieldname, df.default)
+	regulations.clear_cache()
 
 
 def _with_module(fields_by_doctype):
@@ -162,6 +202,7 @@ def before_uninstall():
 		frappe.db.delete("Custom DocPerm", {"role": role})
 		if frappe.db.exists("Role", role):
 			frappe.delete_doc("Role", role, force=True, ignore_permissions=True)
+	drop_erpnext_indexes()
 	regulations.clear_cache()
 	frappe.db.commit()
 

@@ -51,6 +51,12 @@ def main(site):
 	)
 	for table, column in columns:
 		left.setdefault(f"columns of {table}", []).append(column)
+	indexes = frappe.db.sql(
+		"""select distinct table_name, index_name from information_schema.statistics
+		where table_schema = database() and index_name like 'sd\\_%%'"""
+	)
+	for table, index in indexes:
+		left.setdefault(f"indexes of {table}", []).append(index)
 	frappe.destroy()
 	for what, rows in left.items():
 		print(f"LEFT {what}: {rows}")
