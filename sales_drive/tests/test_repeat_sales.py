@@ -371,6 +371,17 @@ class TestRun(RepeatCase):
 			run_rule(doc.name)
 		self.assertIn("Ничего не создано", str(ctx.exception))
 
+	def test_a_sales_user_may_dry_run_but_not_create(self):
+		doc = rule("Run rights", days_without_order=80)
+		frappe.set_user(FARMER)
+		self.assertIn(self.a, [c["customer"] for c in dry_run(doc.name)["candidates"]])
+		with self.assertRaises(frappe.PermissionError):
+			run_rule(doc.name)
+		with self.assertRaises(frappe.PermissionError):
+			frappe.get_doc("Repeat Sale Rule", doc.name).save()  # read only for a manager
+		frappe.set_user("Administrator")
+		self.assertEqual(opportunities(doc.name), [])
+
 	def test_daily_job_runs_enabled_rules_and_reports_over_maximum(self):
 		ensure_user(HEAD, ["Sales Manager"])
 		frappe.db.set_single_value("Sales Drive Settings", "head_of_sales", HEAD)

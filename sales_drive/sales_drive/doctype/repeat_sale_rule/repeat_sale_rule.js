@@ -5,7 +5,7 @@ frappe.ui.form.on("Repeat Sale Rule", {
 	refresh(frm) {
 		if (frm.is_new()) return;
 		frm.add_custom_button(__("Dry Run"), () => sd_repeat_dry_run(frm));
-		if (frm.perm[0] && frm.perm[0].write) {
+		if (frm.has_perm("write")) {
 			frm.add_custom_button(__("Create Opportunities"), () => sd_repeat_run(frm));
 		}
 	},
