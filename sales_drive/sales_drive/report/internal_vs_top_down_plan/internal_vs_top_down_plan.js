@@ -47,6 +47,19 @@ frappe.query_reports["Internal vs Top-down Plan"] = {
 			fieldtype: "Date",
 			default: frappe.datetime.month_end(),
 		},
+		{
+			fieldname: "probabilities",
+			label: __("Probabilities"),
+			fieldtype: "Select",
+			options: [
+				{ value: "Configured", label: __("Configured") },
+				{ value: "Historical", label: __("Historical") },
+			],
+			default: "Configured",
+			description: __(
+				"Historical: the share of records won after reaching the step, per regulation (see the Step Probabilities report)."
+			),
+		},
 	],
 
 	onload(report) {

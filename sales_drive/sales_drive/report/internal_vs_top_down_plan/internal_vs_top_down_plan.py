@@ -13,6 +13,12 @@ period against what management allocated to them (METHOD.md §2).
   sets for the deal's step (``sales_stage``); when the step sets none (empty
   or 0 %, or the stage is not a step of the regulation) the deal's own
   ``probability`` is used.
+  With the filter **Probabilities: Historical** the step's probability is
+  the one history shows for the deal's own regulation (``sd_regulation``,
+  else the default one): the share of records that reached the step and
+  were won over the last N months (:mod:`sales_drive.probabilities`); a
+  step with too few closed records keeps the configured probability, and
+  the report message names those steps.
 - **Commit / Best Case / Pipeline**: unweighted sums by the forecast category
   a manager sets on the deal; **Open Pipeline** is the sum of all of them.
 - **Gap** = internal − top-down, and the gap in % of the top-down plan.
@@ -34,13 +40,14 @@ from frappe import _
 from frappe.desk.reportview import build_match_conditions
 from frappe.utils import flt, get_first_day, get_last_day, getdate, nowdate
 
-from sales_drive import plans, regulations
+from sales_drive import plans, probabilities, regulations
 from sales_drive.queries import person_of_user
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 CATEGORIES = {"Commit": "commit", "Best Case": "best_case", "Pipeline": "pipeline"}
 CLOSED_STATUSES = ("Lost", "Closed")
+MODES = ("Configured", "Historical")
 
 # the owner's Sales Person, exactly as sales_drive.integrations.pipeline.sales_person_of picks it
 _OWNER_PERSON = person_of_user(
@@ -62,10 +69,15 @@ def execute(filters=None):
 		frappe.throw(_("Choose a Company"), title=_("Invalid Filter"))
 	if from_date > to_date:
 		frappe.throw(_("From Date must not be after To Date"), title=_("Invalid Filter"))
+	mode = filters.get("probabilities") or "Configured"
+	if mode not in MODES:
+		frappe.throw(_("Probabilities must be Configured or Historical"), title=_("Invalid Filter"))
 
 	groups = fetch(company, from_date, to_date)
 	allocations = plans.allocation_amounts(plan) if plan else {}
-	figures = internal_plan(groups, step_probabilities(), allocations)
+	by_regulation, history_note = historical_probabilities(groups) if mode == "Historical" else (None, None)
+	default = by_regulation.get("", {}) if by_regulation else step_probabilities()
+	figures = internal_plan(groups, default, allocations, by_regulation)
 	currency = (plan and plan.currency) or frappe.get_cached_value("Company", company, "default_currency")
 
 	message = None
@@ -79,12 +91,16 @@ def execute(filters=None):
 			).format(
 				sum(f.deals for f in outside),
 				plan.name,
-				frappe.format(sum((f.internal for f in outside), ZERO), {"fieldtype": "Currency", "options": currency}),
+				frappe.format(
+					sum((f.internal for f in outside), ZERO), {"fieldtype": "Currency", "options": currency}
+				),
 			)
 	else:
 		message = _(
 			"Choose a Sales Plan to compare with the top-down plan: without one the top-down figures are zero."
 		)
+	if history_note:
+		message = "<br>".join(m for m in (history_note, message) if m)
 	data = [_row(f, currency) for f in figures]
 	department = total(figures)
 	data.append(_row(department, currency, label=_("Department Total")))
@@ -92,11 +108,13 @@ def execute(filters=None):
 
 
 def get_plan(name):
-	return plans.submitted_plan(name, _("Sales Plan {0} is not submitted: submit it to compare it with the pipeline"))
+	return plans.submitted_plan(
+		name, _("Sales Plan {0} is not submitted: submit it to compare it with the pipeline")
+	)
 
 
 def fetch(company, from_date, to_date):
-	"""ONE grouped query: (person, step, category, deals, amount, amount × own probability / 100)."""
+	"""ONE grouped query: (person, step, category, deals, amount, amount × own probability / 100, regulation)."""
 	# no table alias: the match conditions name the table as `tabOpportunity`
 	conditions = [
 		"`tabOpportunity`.company = %(company)s",
@@ -110,10 +128,11 @@ def fetch(company, from_date, to_date):
 	return frappe.db.sql(
 		f"""select {_OWNER_PERSON} as sales_person, ifnull(`tabOpportunity`.sales_stage, '') as step,
 			ifnull(`tabOpportunity`.sd_forecast_category, '') as category, count(*) as deals,
-			sum({amount}) as amount, sum({amount} * ifnull(`tabOpportunity`.probability, 0) / 100) as own_weighted
+			sum({amount}) as amount, sum({amount} * ifnull(`tabOpportunity`.probability, 0) / 100) as own_weighted,
+			ifnull(`tabOpportunity`.sd_regulation, '') as regulation
 		from `tabOpportunity`
 		where {" and ".join(conditions)}
-		group by 1, 2, 3
+		group by 1, 2, 3, 7
 		order by null""",
 		{"company": company, "closed": CLOSED_STATUSES, "from_date": from_date, "to_date": to_date},
 	)
@@ -127,12 +146,42 @@ def step_probabilities() -> dict[str, Decimal]:
 	return {s.name: Decimal(s.probability) for s in active.regulation.steps if s.probability}
 
 
-def internal_plan(groups, probabilities, allocations):
-	"""Per person: top-down, internal (weighted), categories, gap. Plan persons first, in plan order."""
+def historical_probabilities(groups):
+	"""regulation -> step -> probability from history ("" -> the default regulation's), and the
+	message naming the steps of open deals that keep the configured probability (too few closed)."""
+	result = probabilities.compute(pipeline="Opportunity")
+	table = probabilities.historical_table(result)
+	active = regulations.active("Opportunity")
+	default = active.regulation.name if active else ""
+	table[""] = table.get(default, {})
+	open_steps = {(regulation or default, step) for _p, step, _c, _d, _a, _o, regulation in groups}
+	kept = sorted(
+		f"{_(step)} ({regulation})"
+		for regulation, step in probabilities.fallbacks(result)
+		if (regulation, step) in open_steps
+	)
+	note = _("Probabilities from history: records closed from {0} to {1}.").format(
+		frappe.format(result.since, {"fieldtype": "Date"}), frappe.format(result.until, {"fieldtype": "Date"})
+	)
+	if kept:
+		note += " " + _("Fewer than {0} closed records, so the configured probability is used: {1}.").format(
+			result.min_sample, ", ".join(kept)
+		)
+	return table, note
+
+
+def internal_plan(groups, probabilities, allocations, by_regulation=None):
+	"""Per person: top-down, internal (weighted), categories, gap. Plan persons first, in plan order.
+
+	``probabilities``: step -> %; ``by_regulation`` (optional): regulation -> step -> %, used for
+	the deals of a regulation it lists.
+	"""
 	acc = defaultdict(lambda: defaultdict(Decimal))
-	for person, step, category, deals, amount, own_weighted in groups:
+	for person, step, category, deals, amount, own_weighted, *rest in groups:
 		amount = _dec(amount)
-		p = probabilities.get(step)
+		regulation = rest[0] if rest else ""
+		table = by_regulation.get(regulation, probabilities) if by_regulation else probabilities
+		p = table.get(step)
 		weighted = amount * p / 100 if p is not None else _dec(own_weighted)
 		f = acc[person or None]
 		f["weighted"] += weighted
