@@ -79,7 +79,8 @@ class Inputs:
 	currency: str | None = None
 	orders: dict[str, list[str]] = field(default_factory=dict)
 	counts: dict[str, list[tuple]] = field(default_factory=dict)  # pipeline -> (person, from, to, kind, n)
-	overdue: list[frappe._dict] = field(default_factory=list)
+	overdue: dict[str, frappe._dict] = field(default_factory=dict)  # record name -> its row
+	overdue_rows: list[tuple] = field(default_factory=list)  # (record, step, owner, days over)
 	reasons: list[tuple] = field(default_factory=list)  # (person, reason, n)
 	cooling: list[tuple] = field(default_factory=list)  # (person, put to cooling, closed for good)
 	deviations: list[frappe._dict] = field(default_factory=list)
@@ -93,6 +94,8 @@ def _day_range(day: date) -> dict:
 def plan_rows(day: date, to_day: date | None = None) -> tuple[list[PlanRow], str | None, dict[str, str]]:
 	"""The engine's rows of the submitted Sales Plans covering ``day`` (to ``to_day``), each person in one plan.
 
+	Facts count up to ``to_day`` (or ``day``): a day's target and fact depend on
+	nothing later, so a report built again for an old day shows what it showed.
 	A person in two plans (two companies) counts in the most recent one, as on
 	the Sales Day page. Returns the rows, the currency and each person's plan.
 	"""
@@ -110,7 +113,13 @@ def plan_rows(day: date, to_day: date | None = None) -> tuple[list[PlanRow], str
 		persons = {a.sales_person for a in plan.allocations} - set(plan_of)
 		if not persons:
 			continue
-		rows.extend(plans.compute(plan, persons=persons))
+		facts: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
+		for fact_day, person, amount in plans.fact_rows(
+			plan.basis, plan.company, plan.from_date, to_day or day
+		):
+			if person in persons:
+				facts[(fact_day, person)] += amount
+		rows.extend(plans.compute(plan, facts=facts, persons=persons))
 		plan_of.update(dict.fromkeys(persons, name))
 		currency = currency or plan.currency
 	return rows, currency, plan_of
@@ -136,7 +145,8 @@ def gather(day: date) -> Inputs:
 		active = regulations.active(pipeline)
 		inputs.orders[pipeline] = list(active.regulation.order()) if active else []
 
-	inputs.overdue = overdue_records(day)
+	inputs.overdue = {r.name: r for r in overdue_records(day)}
+	inputs.overdue_rows = [(r.name, r.step, r.owner, r.days_over) for r in inputs.overdue.values()]
 	inputs.reasons = [
 		(person, reason, int(n))
 		for person, reason, n in frappe.db.sql(
@@ -263,7 +273,7 @@ def morning_digest(inputs: Inputs, members: set[str] | None = None) -> Morning:
 		inputs.rows,
 		inputs.orders.get("Opportunity", []),
 		counts["Opportunity"],
-		[(r.name, r.step, r.owner, r.days_over) for r in inputs.overdue],
+		_mine(inputs.overdue_rows, members, key=2),
 		refusals,
 		[d for d in inputs.deviations if members is None or d.sales_person in members],
 		members,
@@ -314,7 +324,7 @@ def render_morning(morning: Morning, inputs: Inputs, scope: str | None) -> tuple
 		subject = _("Morning report of {0} for {1}").format(scope, day_label)
 	else:
 		subject = _("Morning report for {0}").format(day_label)
-	meta = {r.name: r for r in inputs.overdue}
+	meta = inputs.overdue
 	html = frappe.render_template(
 		"sales_drive/templates/digests/morning.html",
 		{

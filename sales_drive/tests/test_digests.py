@@ -145,6 +145,17 @@ class TestDigests(FrappeTestCase):
 			team=TEAM, firing_status="Open", metric="Revenue", periodicity="Day", fired_on=datetime(2026, 2, 3, 6, 0),
 			threshold_percent=80, last_percent=20)  # fmt: skip
 
+		cls.tasks = {}
+		for person, user, status, due, question in (
+			(M1, cls.m1, "Open", "2026-02-01", ""),
+			(M2, cls.m2, "Stuck on a Question", "2026-02-20", "Which discount may I give?"),
+			(M2, cls.m2, "Done", "2026-02-01", ""),
+			(M3, None, "Open", "2026-02-01", ""),
+		):
+			cls.tasks[(person, status)] = raw_insert("Sales Task", title=f"Call back {person}", sales_person=person,
+				manager_user=user, team_lead=cls.lead, status=status, due_date=due, checkup_date=due,
+				question=question)  # fmt: skip
+
 	def setUp(self):
 		frappe.db.savepoint("sd_digests_test")  # each test sends on its own: nothing left by another
 
@@ -210,6 +221,16 @@ class TestDigests(FrappeTestCase):
 		# due on 30 January, read on the morning of 4 February
 		self.assertEqual((o.reference, o.step, o.days_over), (self.overdue, s[1], 5))
 		self.assertEqual([f.name for f in m.digest.deviations], [self.firing])
+		# stuck or overdue check-up tasks of the team (sales_drive.checkups), not the done one nor M3's
+		tasks = {(t["name"], t["reason"], t["question"]) for t in m.tasks}
+		self.assertEqual(
+			tasks,
+			{
+				(self.tasks[(M1, "Open")], "Overdue", ""),
+				(self.tasks[(M2, "Stuck on a Question")], "Stuck", "Which discount may I give?"),
+			},
+		)
+		self.assertIn("Which discount may I give?", self.reports()[self.lead].html)
 
 	# ------------------------------------------------------------------ sending once
 
