@@ -398,11 +398,11 @@ def run_all(today=None):
 		except engine.TooMany as e:
 			_over_maximum(doc, e)
 			continue
-		if result.candidates:
-			create(doc, result)
+		create(doc, result)  # also with nobody to call: the rule records that it ran
 
 
 def _over_maximum(doc, e: engine.TooMany):
+	"""Record the refusal on the rule and alert the managers (once a day each)."""
 	message = _too_many_message(doc, e)
 	doc.db_set(
 		{
@@ -412,7 +412,16 @@ def _over_maximum(doc, e: engine.TooMany):
 		},
 		update_modified=False,
 	)
+	told_today = set(
+		frappe.get_all(
+			"Notification Log",
+			filters={"document_type": RULE, "document_name": doc.name, "creation": [">=", nowdate()]},
+			pluck="for_user",
+		)
+	)
 	for user in managers():
+		if user in told_today:  # a second run on the same day does not repeat the alert
+			continue
 		frappe.get_doc(
 			{
 				"doctype": "Notification Log",

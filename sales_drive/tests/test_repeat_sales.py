@@ -396,6 +396,15 @@ class TestRun(RepeatCase):
 		)
 		self.assertEqual(opportunities(too_many.name), [])
 		self.assertEqual(opportunities(off.name), [])
+		self.assertIsNone(frappe.db.get_value("Repeat Sale Rule", off.name, "last_run_on"))
+		ok.reload()
+		self.assertEqual(ok.last_run_count, len(opportunities(ok.name)))
+		run_all()  # the next day's run finds them open: nothing new, but the run is recorded
+		ok.reload()
+		self.assertEqual(ok.last_run_count, 0)
+		self.assertEqual(
+			mine(o.party_name for o in opportunities(ok.name)), sorted([self.a, self.b, self.orphan])
+		)
 		logs = frappe.get_all(
 			"Notification Log",
 			filters={"document_type": "Repeat Sale Rule", "document_name": too_many.name},
