@@ -72,7 +72,7 @@ doc_events = {
 scheduler_events = {
 	"hourly": ["sales_drive.tasks.notify_overdue_steps"],
 	"daily": ["sales_drive.plans.reconcile", "sales_drive.base_cooling.return_cooled_parties", "sales_drive.kpi.compute_all",
-		"sales_drive.deviation.run_all", "sales_drive.checkups.remind_checkups"],
+		"sales_drive.deviation.run_all", "sales_drive.checkups.remind_checkups", "sales_drive.repeat_sales.run_all"],
 	"monthly": ["sales_drive.key_accounts.monthly_review"],
 }
 
