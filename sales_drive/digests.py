@@ -429,21 +429,19 @@ def deliver(built: Built) -> str | None:
 	stored = frappe.db.sql(
 		"select emailed, content from `tabSales Digest` where name = %s for update", key, as_dict=True
 	)
-	if not stored or stored[0].emailed:
-		return None
-	if not _can_email():
-		return key
-	frappe.sendmail(
-		recipients=[built.recipient],
-		subject=built.subject,
-		message=stored[0].content,
-		reference_doctype="Sales Digest",
-		reference_name=key,
-	)
-	frappe.db.set_value("Sales Digest", key, "emailed", 1, update_modified=False)
+	done = not stored or stored[0].emailed
+	if not done and _can_email():
+		frappe.sendmail(
+			recipients=[built.recipient],
+			subject=built.subject,
+			message=stored[0].content,
+			reference_doctype="Sales Digest",
+			reference_name=key,
+		)
+		frappe.db.set_value("Sales Digest", key, "emailed", 1, update_modified=False)
 	if not frappe.flags.in_test:
 		frappe.db.commit()  # release the lock: each recipient's report is done on its own
-	return key
+	return None if done else key
 
 
 def _can_email() -> bool:
