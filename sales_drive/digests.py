@@ -203,14 +203,11 @@ def overdue_records(day: date) -> list[frappe._dict]:
 
 
 def stuck_and_overdue_tasks(day: date, sales_persons=None) -> list[dict]:
-	"""Check-up tasks stuck or overdue (:mod:`sales_drive.checkups`), when that part is installed."""
-	if not frappe.db.table_exists("Sales Task"):
-		return []
-	try:
-		from sales_drive.checkups import stuck_and_overdue
-	except ImportError:
-		return []
-	return list(stuck_and_overdue(day, sales_persons))
+	"""Check-up tasks stuck, or overdue on the morning the report is read (a task due ``day`` and
+	still open is overdue by then), as :func:`overdue_records` counts steps."""
+	from sales_drive.checkups import stuck_and_overdue
+
+	return list(stuck_and_overdue(day + timedelta(days=1), sales_persons))
 
 
 # ----------------------------------------------------------------------------- who gets what

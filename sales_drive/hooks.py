@@ -74,6 +74,11 @@ scheduler_events = {
 	"daily": ["sales_drive.plans.reconcile", "sales_drive.base_cooling.return_cooled_parties", "sales_drive.kpi.compute_all",
 		"sales_drive.deviation.run_all", "sales_drive.checkups.remind_checkups", "sales_drive.repeat_sales.run_all"],
 	"monthly": ["sales_drive.key_accounts.monthly_review"],
+	"cron": {
+		# the morning report every day (Monday's reports Sunday), the director's weekly on Monday
+		"0 7 * * *": ["sales_drive.digests.send_morning_reports"],
+		"0 8 * * 1": ["sales_drive.digests.send_weekly_report"],
+	},
 }
 
 # coaching notes are private to the coach, the coached people and the managers' team lead

@@ -148,6 +148,7 @@ class TestDigests(FrappeTestCase):
 		cls.tasks = {}
 		for person, user, status, due, question in (
 			(M1, cls.m1, "Open", "2026-02-01", ""),
+			(M2, cls.m2, "Open", "2026-02-03", ""),  # due on DAY, still open the next morning
 			(M2, cls.m2, "Stuck on a Question", "2026-02-20", "Which discount may I give?"),
 			(M2, cls.m2, "Done", "2026-02-01", ""),
 			(M3, None, "Open", "2026-02-01", ""),
@@ -227,6 +228,7 @@ class TestDigests(FrappeTestCase):
 			tasks,
 			{
 				(self.tasks[(M1, "Open")], "Overdue", ""),
+				(self.tasks[(M2, "Open")], "Overdue", ""),
 				(self.tasks[(M2, "Stuck on a Question")], "Stuck", "Which discount may I give?"),
 			},
 		)
