@@ -22,6 +22,12 @@ Scenarios
 - ``forward_document``: Proposal Preparation -> Proposal Approval; the gate
   counts submitted Quotations of the Opportunity (one query).
 - ``plain``: a save that changes ``probability`` only (no step change).
+- ``insert_segmented``: inserting a new Opportunity while the pipeline has
+  four active regulations (the default plus three with segment conditions:
+  a customer group, a territory, key accounts with a higher priority); the
+  gate picks the regulation by the customer's segment (issue 8), checks the
+  first step and writes the Enter row. The extra regulations are made inside
+  the rolled-back transaction and the regulation cache is cleared after.
 
 Fixtures: the Opportunities are inserted through the ORM with the gates off
 (``frappe.flags.sd_gates_off``) directly in the starting step, with their
@@ -53,13 +59,16 @@ def main():
 	p = common.parser(__doc__.splitlines()[0])
 	p.add_argument("--n", type=int, default=200, help="saves per round and per mode (default 200)")
 	p.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
-	p.add_argument("--scenarios", default="forward,forward_document,plain")
+	p.add_argument("--scenarios", default="forward,forward_document,plain,insert_segmented")
 	args = p.parse_args()
 	frappe = common.connect(args.site, args.sites_path)
 	try:
 		result = run(frappe, args.n, args.rounds, [s.strip() for s in args.scenarios.split(",") if s.strip()])
 	finally:
 		frappe.db.rollback()
+		from sales_drive import regulations
+
+		regulations.clear_cache()  # the rolled-back segment regulations must not stay cached
 		frappe.destroy()
 	path = common.write_result("gate_save", result, args.out)
 	print(f"\nwritten {path}")
@@ -186,6 +195,49 @@ def submitted_quotations(frappe, names, customer, company):
 	frappe.db.bulk_insert("Quotation", fields, rows)
 
 
+def segment_regulations(frappe, reg_name, customer):
+	"""Three more active Opportunity regulations with segment conditions; the customer is a key account."""
+	source = frappe.get_doc("Sales Pipeline Regulation", reg_name)
+	group = frappe.db.get_value("Customer", customer, "customer_group")
+	territory = frappe.db.get_value("Territory", {"is_group": 0}, "name")
+	frappe.db.set_value("Customer", customer, "sd_key_account", 1)
+	made = []
+	for title, values in (
+		("_SD Bench Group", {"customer_groups": [{"customer_group": group}], "priority": 1}),
+		("_SD Bench Territory", {"territories": [{"territory": territory}], "priority": 2}),
+		("_SD Bench Key Accounts", {"key_account": "Key Accounts Only", "priority": 10}),
+	):
+		doc = frappe.copy_doc(source)
+		doc.title = title
+		doc.is_active = 1
+		doc.update(values)
+		doc.insert(ignore_permissions=True)
+		made.append(doc.name)
+	return made
+
+
+def measure_inserts(frappe, hooks, make, n, round_no, label, expect_regulation):
+	on_times, off_times, diffs = [], [], []
+	for i in range(n):
+		order = (True, False) if (i + round_no) % 2 == 0 else (False, True)
+		took = {}
+		for on in order:
+			hooks.set(on)
+			doc = frappe.get_doc(make())
+			frappe.db.savepoint(SAVEPOINT)
+			t0 = time.perf_counter()
+			doc.insert(ignore_permissions=True)
+			took[on] = time.perf_counter() - t0
+			if i < 2 and on and doc.get("sd_regulation") != expect_regulation:
+				raise SystemExit(f"[{label}] regulation {doc.get('sd_regulation')!r}, expected {expect_regulation!r}")
+			frappe.db.rollback(save_point=SAVEPOINT)
+		hooks.set(True)
+		on_times.append(took[True])
+		off_times.append(took[False])
+		diffs.append(took[True] - took[False])
+	return on_times, off_times, diffs
+
+
 # --- measuring -------------------------------------------------------------------------
 
 
@@ -310,6 +362,46 @@ def run(frappe, n, rounds, wanted):
 			frappe, hooks, f"forward_document: {start} -> {nxt}", names, move_to(nxt), rounds, 1
 		)
 		result["scenarios"]["forward_document"]["move"] = f"{start} -> {nxt} (submitted Quotation count)"
+	if "insert_segmented" in wanted:
+		made = segment_regulations(frappe, reg.name, customer)
+		regulations.clear_cache()
+
+		def make():
+			return {
+				"doctype": "Opportunity",
+				"opportunity_from": "Customer",
+				"party_name": customer,
+				"contact_person": contact,
+				"opportunity_owner": owner,
+				"company": company,
+				"transaction_date": frappe.utils.nowdate(),
+				"opportunity_amount": 100000,
+			}
+
+		label = "insert_segmented: new Opportunity, 4 active regulations"
+		print(f"\n[{label}] {n} inserts x {rounds} rounds, each with hooks on and off")
+		measure_inserts(frappe, hooks, make, 20, 0, label, made[-1])  # warm-up
+		round_on, round_off, round_diff = [], [], []
+		for r in range(rounds):
+			on_t, off_t, diffs = measure_inserts(frappe, hooks, make, n, r, label, made[-1])
+			round_on.append(common.median(on_t))
+			round_off.append(common.median(off_t))
+			round_diff.append(common.median(diffs))
+			print(
+				f"  round {r + 1}: median with hooks {common.ms(round_on[-1]):7.2f} ms, "
+				f"without {common.ms(round_off[-1]):7.2f} ms, median paired extra {common.ms(round_diff[-1]):6.2f} ms"
+			)
+		with_ms, without_ms = common.ms(common.median(round_on)), common.ms(common.median(round_off))
+		result["scenarios"]["insert_segmented"] = {
+			"inserts_per_round_per_mode": n,
+			"rounds": rounds,
+			"median_with_hooks_ms": with_ms,
+			"median_without_hooks_ms": without_ms,
+			"extra_ms": common.ms(common.median(round_diff)),
+			"ratio": round(with_ms / without_ms, 3) if without_ms else None,
+			"round_median_paired_extra_ms": [common.ms(x) for x in round_diff],
+			"move": "insert: regulation chosen by segment (key accounts, priority 10), Enter logged",
+		}
 	result["seconds"] = round(time.perf_counter() - t0, 1)
 	moves = [s for k, s in result["scenarios"].items() if k.startswith("forward")]
 	result["worst_forward_extra_ms"] = max((s["extra_ms"] for s in moves), default=None)
