@@ -33,22 +33,31 @@ DEFAULT_MONTHS = 12
 DEFAULT_MIN_SAMPLE = 20
 LOG = "`tabSales Stage Transition Log`"
 
-# ONE query: the cohort (each record's last Won / Lost / Reopen event from the window's
-# start on: "time" + kind as text, so the max is the last event and, at the same moment,
-# Won > Reopen > Lost as the engine orders them) joined to every log row of those records;
-# each row names up to two reached steps (the step it leaves; the step it enters unless it
-# is a Lost / Won / Reopen row), counted once per record.
+# ONE query. The cohort: each Won / Lost row within the window that no later Won / Lost /
+# Reopen row of the same record follows (at the same moment Won > Reopen > Lost, as the
+# engine orders them; the row name breaks exact ties), numbered so that distinct records
+# are counted on an integer. Joined to every log row of those records, however old: each
+# row names up to two reached steps (the step it leaves; the step it enters unless it is a
+# Lost / Won / Reopen row), counted once per record.
 COUNTS = f"""
 select c.regulation,
 	case when x.side = 1 then l.from_step when l.kind in %(into)s then l.to_step end as step,
-	count(distinct c.reference_name) as reached,
-	count(distinct case when c.last_event like '%%Won' then c.reference_name end) as won
+	count(distinct c.rid) as reached,
+	count(distinct case when c.won then c.rid end) as won
 from (
-	select regulation, reference_doctype, reference_name, max(concat(transition_time, kind)) as last_event
-	from {LOG}
-	where kind in ('Won', 'Lost', 'Reopen') and transition_time >= %(since)s {{regulation}}
-	group by reference_name, reference_doctype, regulation
-	having last_event < %(after)s and last_event not like '%%Reopen'
+	select k.*, row_number() over () as rid from (
+		select o.regulation, o.reference_doctype, o.reference_name, o.kind = 'Won' as won
+		from {LOG} o
+		where o.kind in ('Won', 'Lost') and o.transition_time >= %(since)s and o.transition_time < %(after)s
+			{{regulation}}
+			and not exists (
+				select 1 from {LOG} n
+				where n.reference_doctype = o.reference_doctype and n.reference_name = o.reference_name
+					and n.regulation = o.regulation and n.kind in ('Won', 'Lost', 'Reopen')
+					and (n.transition_time > o.transition_time or (n.transition_time = o.transition_time
+						and (n.kind > o.kind or (n.kind = o.kind and n.name > o.name))))
+			)
+	) k
 ) c
 join {LOG} l
 	on l.reference_doctype = c.reference_doctype and l.reference_name = c.reference_name
@@ -130,7 +139,7 @@ def fetch_counts(since: date, until: date, names: list[str] | None = None) -> di
 	if names is not None:
 		if not names:
 			return {}
-		where = "and regulation in %(names)s"
+		where = "and o.regulation in %(names)s"
 		values["names"] = tuple(names)
 	out: dict[str, list[tuple]] = {}
 	for reg, step, reached, won in frappe.db.sql(COUNTS.replace("{regulation}", where), values):

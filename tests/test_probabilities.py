@@ -194,8 +194,9 @@ INTO = ("Enter", "Forward", "Skip", "Backward")
 def sql_style(rows, since, until):
 	"""What the adapter's grouped query does, step by step, over (regulation, ...) rows.
 
-	Cohort: per (regulation, reference) the greatest ``str(time) + kind`` among Won / Lost /
-	Reopen rows from ``since`` on, kept when before ``until`` + 1 day and not a Reopen. Then
+	Cohort: per (regulation, reference) the last Won / Lost / Reopen row by (time, kind) — the
+	greatest ``str(time) + kind`` — kept when it is a Won / Lost row from ``since`` to before
+	``until`` + 1 day. Then
 	the distinct (regulation, reference, step) pairs named by any row of those records (the
 	step left; the step entered, for Enter / Forward / Skip / Backward), grouped by step.
 	"""

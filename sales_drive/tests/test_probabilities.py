@@ -20,10 +20,11 @@ Proposal Preparation 50 %, Contract 80 %; "_SDP Other" the same.
 | re | History | Q | Lost 20 days ago, reopened 15 days ago (ignored) |
 | o1 | Other | Q → NA | Won 4 days ago |
 | o2 | Other | Q | Lost 4 days ago |
+| o3 | Other | Q | Lost and Won at the same moment 2 days ago: Won counts |
 
 History: Qualification 6 reached, 2 won (33.3 %); Needs Assessment 3 / 2
 (66.7 %); Presentation 3 / 1 (33.3 %); Contract 1 / 1 (100 %).
-Other: Qualification 2 / 1 (50 %); Needs Assessment 1 / 1 (100 %).
+Other: Qualification 3 / 2 (66.7 %); Needs Assessment 1 / 1 (100 %).
 """
 
 from datetime import datetime, timedelta
@@ -133,6 +134,10 @@ class ProbabilityData(FrappeTestCase):
 		log(HISTORY, "re", "Reopen", "", Q, ago(15))
 		walk(OTHER, "o1", [Q, NA], "Won", ago(4))
 		walk(OTHER, "o2", [Q], "Lost", ago(4))
+		moment = ago(2)
+		log(OTHER, "o3", "Enter", "", Q, ago(12))
+		log(OTHER, "o3", "Lost", Q, "", moment)
+		log(OTHER, "o3", "Won", Q, "", moment)
 
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -170,7 +175,7 @@ class TestHistoricalProbabilities(ProbabilityData):
 
 	def test_per_regulation(self):
 		f = self.figures(OTHER)
-		self.assertEqual(f[Q][:3], (2, 1, D("50.0")))
+		self.assertEqual(f[Q][:3], (3, 2, D("66.7")))
 		self.assertEqual(f[NA][:3], (1, 1, D("100.0")))
 		self.assertEqual(f[CO][:2], (0, 0))  # mv was won under History, not here
 		both = probabilities.compute(None, months=12, min_sample=3)
@@ -269,7 +274,7 @@ class TestStepProbabilitiesReport(ProbabilityData):
 		self.assertEqual(by_step(data)[Q]["reached"], 0)
 		_c, data, *_ = execute({"months": 12, "min_sample": 3})
 		other = by_step(r for r in data if r["regulation"] == OTHER)
-		self.assertEqual((other[Q]["reached"], other[Q]["historical"]), (2, 50.0))
+		self.assertEqual((other[Q]["reached"], other[Q]["historical"]), (3, 66.7))
 
 	def test_invalid_filters(self):
 		with self.assertRaises(frappe.ValidationError):
