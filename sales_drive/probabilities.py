@@ -5,7 +5,7 @@ Lost, not reopened since) falls within the last N months, how many reached
 the step and how many of those were won
 (:mod:`sales_drive.engine.probabilities`). The log is aggregated in ONE
 grouped query — the cohort (last outcome per record) joined to the steps its
-records reached — and :func:`sales_drive.engine.probabilities.from_counts`
+records reached (a second one only in the rare case described at ``FAST``) — and :func:`sales_drive.engine.probabilities.from_counts`
 turns the counts into percent, gap and low-sample rows, the same rules as
 ``historical()`` applies to raw rows.
 
@@ -16,6 +16,7 @@ sample", default 20) of Sales Drive Settings.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,12 +40,12 @@ LOG = "`tabSales Stage Transition Log`"
 # are counted on an integer. Joined to every log row of those records, however old: each
 # row names up to two reached steps (the step it leaves; the step it enters unless it is a
 # Lost / Won / Reopen row), counted once per record.
-COUNTS = f"""
-select c.regulation,
-	case when x.side = 1 then l.from_step when l.kind in %(into)s then l.to_step end as step,
-	count(distinct c.rid) as reached,
-	count(distinct case when c.won then c.rid end) as won
-from (
+#
+# The grouping keys are CRC32 of the regulation and of the step, not the names: grouping
+# ~500k joined rows on two utf8mb4 names costs a third more (benchmarks/step_probabilities.py).
+# The names are found again from the regulations' own steps (see fetch_counts); a step the
+# regulation no longer has, or two names with one CRC, take the EXACT query grouped by name.
+COHORT = f"""
 	select k.*, row_number() over () as rid from (
 		select o.regulation, o.reference_doctype, o.reference_name, o.kind = 'Won' as won
 		from {LOG} o
@@ -58,13 +59,28 @@ from (
 						and (n.kind > o.kind or (n.kind = o.kind and n.name > o.name))))
 			)
 	) k
-) c
+"""
+STEP = "case when x.side = 1 then l.from_step when l.kind in %(into)s then l.to_step end"
+REACHED = f"""
+from ({COHORT}) c
 join {LOG} l
 	on l.reference_doctype = c.reference_doctype and l.reference_name = c.reference_name
 	and l.regulation = c.regulation
 join (select 1 as side union all select 2) x
-group by c.regulation, step
-having ifnull(step, '') != ''
+where ifnull({STEP}, '') != ''
+"""
+FAST = f"""
+select crc32(c.regulation) as regulation, crc32({STEP}) as step,
+	count(distinct c.rid) as reached, count(distinct case when c.won then c.rid end) as won
+{REACHED}
+group by 1, 2
+order by null
+"""
+EXACT = f"""
+select c.regulation, {STEP} as step,
+	count(distinct c.rid) as reached, count(distinct case when c.won then c.rid end) as won
+{REACHED}
+group by 1, 2
 order by null
 """
 
@@ -118,33 +134,61 @@ def compute(
 		frappe.throw(_("The minimum sample must not be negative"), title=_("Invalid Filter"))
 	since, until = engine.window(getdate(today) if today else getdate(), months)
 	names = regulation_names(regulation, pipeline)
-	counts = fetch_counts(since, until, names if regulation or pipeline else None)
+	loaded = {n: regulations.from_doc(frappe.get_doc("Sales Pipeline Regulation", n)) for n in names}
+	steps = {n: [s.name for s in reg.steps] for n, reg in loaded.items()}
+	counts = fetch_counts(since, until, steps, restrict=bool(regulation or pipeline))
 	result = Result(since, until, months, min_sample)
-	for name in names:
-		reg = regulations.from_doc(frappe.get_doc("Sales Pipeline Regulation", name))
+	for name, reg in loaded.items():
 		configured = {s.name: s.probability for s in reg.steps}
 		result.rows[name] = engine.from_counts(counts.get(name, ()), reg.order(), configured, min_sample)
 		result.stages[name] = {s.name: s.stage for s in reg.steps}
 	return result
 
 
-def fetch_counts(since: date, until: date, names: list[str] | None = None) -> dict[str, list[tuple]]:
-	"""regulation -> [(step, reached, won)] from ONE grouped query over the log."""
+def fetch_counts(
+	since: date, until: date, steps: dict[str, list[str]], restrict: bool = True
+) -> dict[str, list[tuple]]:
+	"""regulation -> [(step, reached, won)] for the regulations of ``steps`` (name -> its steps).
+
+	``restrict``: read only those regulations' records (else every record, the others' rows
+	dropped). One query, by CRC32; a second, by name, only when a CRC is not one of the
+	regulations' own step names (a step since renamed or removed) or two names share a CRC.
+	"""
+	if not steps:
+		return {}
 	values = {
 		"since": since,
 		"after": (until + timedelta(days=1)).isoformat(),
 		"into": engine.INTO,
 	}
 	where = ""
-	if names is not None:
-		if not names:
-			return {}
+	if restrict:
 		where = "and o.regulation in %(names)s"
-		values["names"] = tuple(names)
+		values["names"] = tuple(steps)
+	regulation_of = {_crc(n): n for n in steps}
+	step_of = {n: {_crc(s): s for s in names} for n, names in steps.items()}
+	exact = len(regulation_of) < len(steps) or any(len(step_of[n]) < len(set(steps[n])) for n in steps)
 	out: dict[str, list[tuple]] = {}
-	for reg, step, reached, won in frappe.db.sql(COUNTS.replace("{regulation}", where), values):
-		out.setdefault(reg, []).append((step, int(reached), int(won or 0)))
+	if not exact:
+		for reg, step, reached, won in frappe.db.sql(FAST.replace("{regulation}", where), values):
+			name = regulation_of.get(reg)
+			if name is None:
+				continue  # a regulation not asked about
+			if step not in step_of[name]:
+				exact = True
+				break
+			out.setdefault(name, []).append((step_of[name][step], int(reached), int(won or 0)))
+	if exact:
+		out = {}
+		for reg, step, reached, won in frappe.db.sql(EXACT.replace("{regulation}", where), values):
+			if reg in steps:
+				out.setdefault(reg, []).append((step, int(reached), int(won or 0)))
 	return out
+
+
+def _crc(text: str) -> int:
+	"""MariaDB's CRC32() of a utf8mb4 string."""
+	return zlib.crc32(text.encode("utf-8"))
 
 
 def historical_table(result: Result) -> dict[str, dict[str, Decimal]]:

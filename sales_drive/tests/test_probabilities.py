@@ -21,10 +21,12 @@ Proposal Preparation 50 %, Contract 80 %; "_SDP Other" the same.
 | o1 | Other | Q → NA | Won 4 days ago |
 | o2 | Other | Q | Lost 4 days ago |
 | o3 | Other | Q | Lost and Won at the same moment 2 days ago: Won counts |
+| gone | Other | "Old Step" (not a step of the regulation any more) | Lost 6 days ago |
 
 History: Qualification 6 reached, 2 won (33.3 %); Needs Assessment 3 / 2
 (66.7 %); Presentation 3 / 1 (33.3 %); Contract 1 / 1 (100 %).
-Other: Qualification 3 / 2 (66.7 %); Needs Assessment 1 / 1 (100 %).
+Other: Qualification 3 / 2 (66.7 %); Needs Assessment 1 / 1 (100 %); Old Step 1 / 0,
+listed after the regulation's steps.
 """
 
 from datetime import datetime, timedelta
@@ -138,6 +140,7 @@ class ProbabilityData(FrappeTestCase):
 		log(OTHER, "o3", "Enter", "", Q, ago(12))
 		log(OTHER, "o3", "Lost", Q, "", moment)
 		log(OTHER, "o3", "Won", Q, "", moment)
+		walk(OTHER, "gone", ["Old Step"], "Lost", ago(6))
 
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -178,6 +181,8 @@ class TestHistoricalProbabilities(ProbabilityData):
 		self.assertEqual(f[Q][:3], (3, 2, D("66.7")))
 		self.assertEqual(f[NA][:3], (1, 1, D("100.0")))
 		self.assertEqual(f[CO][:2], (0, 0))  # mv was won under History, not here
+		self.assertEqual(list(f)[-1], "Old Step")
+		self.assertEqual(f["Old Step"][:3], (1, 0, D("0.0")))
 		both = probabilities.compute(None, months=12, min_sample=3)
 		self.assertIn(HISTORY, both.rows)
 		self.assertIn(OTHER, both.rows)
@@ -216,12 +221,17 @@ class TestHistoricalProbabilities(ProbabilityData):
 		from unittest.mock import patch
 
 		db = frappe.local.db
-		with patch.object(db, "sql", wraps=db.sql) as spy:
-			probabilities.compute(None, months=12, min_sample=3)
-		queries = [" ".join(str(c.args[0]).split()).lower() for c in spy.call_args_list]
-		log_queries = [q for q in queries if "`tabsales stage transition log`" in q]
-		self.assertEqual(len(log_queries), 1)
-		self.assertIn("group by", log_queries[0])
+		def log_queries(regulation):
+			with patch.object(db, "sql", wraps=db.sql) as spy:
+				probabilities.compute(regulation, months=12, min_sample=3)
+			queries = [" ".join(str(c.args[0]).split()).lower() for c in spy.call_args_list]
+			return [q for q in queries if "`tabsales stage transition log`" in q]
+
+		found = log_queries(HISTORY)
+		self.assertEqual(len(found), 1)
+		self.assertIn("group by", found[0])
+		# a step the regulation no longer has: the names are read again, by name
+		self.assertEqual(len(log_queries(OTHER)), 2)
 
 
 class TestStepProbabilitiesReport(ProbabilityData):
