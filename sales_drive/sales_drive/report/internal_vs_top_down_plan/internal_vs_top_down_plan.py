@@ -9,8 +9,9 @@ period against what management allocated to them (METHOD.md §2).
 - **Internal (weighted)**: the open Opportunities (status not Lost or Closed)
   expected to close in the period: their amount in company currency
   (``base_opportunity_amount``, else ``opportunity_amount``) × the win
-  probability. The probability is the one the active Opportunity regulation
-  sets for the deal's step (``sales_stage``); when the step sets none (empty
+  probability. The probability is the one the deal's own regulation
+  (``sd_regulation``, else the pipeline's default regulation) sets for the
+  deal's step (``sales_stage``); when the step sets none (empty
   or 0 %, or the stage is not a step of the regulation) the deal's own
   ``probability`` is used.
   With the filter **Probabilities: Historical** the step's probability is
@@ -75,8 +76,11 @@ def execute(filters=None):
 
 	groups = fetch(company, from_date, to_date)
 	allocations = plans.allocation_amounts(plan) if plan else {}
-	by_regulation, history_note = historical_probabilities(groups) if mode == "Historical" else (None, None)
-	default = by_regulation.get("", {}) if by_regulation else step_probabilities()
+	if mode == "Historical":
+		by_regulation, history_note = historical_probabilities(groups)
+	else:
+		by_regulation, history_note = configured_probabilities(groups), None
+	default = by_regulation.get("", {})
 	figures = internal_plan(groups, default, allocations, by_regulation)
 	currency = (plan and plan.currency) or frappe.get_cached_value("Company", company, "default_currency")
 
@@ -144,6 +148,16 @@ def step_probabilities() -> dict[str, Decimal]:
 	if not active:
 		return {}
 	return {s.name: Decimal(s.probability) for s in active.regulation.steps if s.probability}
+
+
+def configured_probabilities(groups):
+	"""regulation -> step -> probability % each deal's own regulation sets ("" -> the default's)."""
+	table = {"": step_probabilities()}
+	for name in {g[6] for g in groups if len(g) > 6 and g[6]}:
+		found = regulations.by_name(name)
+		if found:
+			table[name] = {s.name: Decimal(s.probability) for s in found.regulation.steps if s.probability}
+	return table
 
 
 def historical_probabilities(groups):

@@ -182,6 +182,25 @@ class TestInternalVsTopDownPlan(FrappeTestCase):
 			frappe.db.set_value("Opportunity", self.p1.name, "probability", 50, update_modified=False)
 			regulations.clear_cache()
 
+	def test_each_deal_weighted_by_its_own_regulation(self):
+		# p1 runs under another regulation (several per pipeline) whose Qualification says 30 %
+		source = frappe.get_doc("Sales Pipeline Regulation", regulations.active("Opportunity").regulation.name)
+		other = frappe.copy_doc(source)
+		other.title = "_SD Plan Other Regulation"
+		other.is_active = 0
+		for step in other.steps:
+			if step.step == "Qualification":
+				step.probability = 30
+		other.insert()
+		frappe.db.set_value("Opportunity", self.p1.name, "sd_regulation", other.name, update_modified=False)
+		try:
+			_c, data, *_ = self.run_report()
+			self.assertEqual(self.table(data)[P][1], 13000.0 - 1000 + 3000)
+		finally:
+			frappe.db.set_value("Opportunity", self.p1.name, "sd_regulation", source.name, update_modified=False)
+			other.delete()
+			regulations.clear_cache()
+
 	def test_chart_and_summary(self):
 		_c, _d, _m, chart, summary = self.run_report()
 		self.assertEqual(chart["type"], "bar")
