@@ -50,11 +50,24 @@ def raw_insert(doctype, **values):
 	return doc.name
 
 
+def forget_outgoing_account():
+	"""Frappe caches the outgoing Email Account on ``frappe.local`` for the whole process: after the
+	class's rollback the test account must not stay cached, or later tests would "send" through it
+	(a send commits, breaking their rollback)."""
+	if hasattr(frappe.local, "outgoing_email_account"):
+		del frappe.local.outgoing_email_account
+
+
 class TestDigests(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
 		frappe.set_user("Administrator")
+		cls.addClassCleanup(forget_outgoing_account)
+		forget_outgoing_account()
+		# queue the mails (the tests count Email Queue rows) but never send: a send commits
+		cls.addClassCleanup(setattr, frappe.flags, "mute_emails", frappe.flags.mute_emails)
+		frappe.flags.mute_emails = True
 		cls.head = ensure_user("sd.digest.head@example.com", ["Sales User", "Sales Manager"])
 		cls.lead = ensure_user("sd.digest.lead@example.com", ["Sales User", "Sales Team Lead"])
 		cls.m1 = ensure_user("sd.digest.m1@example.com", ["Sales User"])
