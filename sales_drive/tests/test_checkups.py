@@ -25,7 +25,7 @@ from frappe.utils import add_days, getdate, nowdate
 
 from sales_drive import checkups
 from sales_drive.sales_drive.report.task_check_up_board.task_check_up_board import execute as board_report
-from sales_drive.tests.utils import ensure_sales_person, ensure_user
+from sales_drive.tests.utils import api_tokens, ensure_sales_person, ensure_user
 
 HEAD = "sdt.head@example.com"
 LEAD_A = "sdt.lead.a@example.com"
@@ -411,13 +411,7 @@ class TestTaskCheckupsOverRest(FrappeAPITestCase):
 	def setUpClass(cls):
 		super().setUpClass()
 		ensure_people()
-		for user in ROLES:
-			u = frappe.get_doc("User", user)
-			u.api_key = u.api_key or frappe.generate_hash(length=15)
-			secret = frappe.generate_hash(length=15)
-			u.api_secret = secret
-			u.save(ignore_permissions=True)
-			cls.keys[user] = f"token {u.api_key}:{secret}"
+		cls.keys.update(api_tokens(ROLES))
 		frappe.db.delete("Sales Task", {"sales_person": ["in", PEOPLE]})
 		cls.tasks = {
 			"A1": make_task("_SDT A1", title="REST A1").name,

@@ -27,7 +27,7 @@ from sales_drive.sales_drive.report.coaching_summary.coaching_summary import exe
 from sales_drive.sales_drive.report.coaching_summary.coaching_summary import (
 	get_chart as coaching_summary_chart,
 )
-from sales_drive.tests.utils import ensure_employee, ensure_sales_person, ensure_user
+from sales_drive.tests.utils import api_tokens, ensure_employee, ensure_sales_person, ensure_user
 
 COACH = "sdc.coach@example.com"
 LEAD = "sdc.lead@example.com"
@@ -442,13 +442,7 @@ class TestCoachingPrivacyOverRest(FrappeAPITestCase):
 		super().setUpClass()
 		ensure_people()
 		ensure_script()
-		for user in ROLES:
-			u = frappe.get_doc("User", user)
-			u.api_key = u.api_key or frappe.generate_hash(length=15)
-			secret = frappe.generate_hash(length=15)
-			u.api_secret = secret
-			u.save(ignore_permissions=True)
-			cls.keys[user] = f"token {u.api_key}:{secret}"
+		cls.keys.update(api_tokens(ROLES))
 		due = add_days(nowdate(), 5)
 		frappe.set_user(COACH)
 		cls.docs["S_M1"] = (

@@ -16,7 +16,7 @@ from frappe.utils import getdate
 
 from sales_drive import key_accounts
 from sales_drive.sales_drive.report.key_accounts import key_accounts as report
-from sales_drive.tests.utils import company, ensure_customer, ensure_item, ensure_user
+from sales_drive.tests.utils import ensure_customer, ensure_user, make_invoice
 
 SETTINGS = "Sales Drive Settings"
 MARCH = {"A": [50000], "B": [5000, 15000], "C": [10000], "D": [8000], "E": [5000], "F": [3000],
@@ -32,20 +32,7 @@ def cust(letter: str) -> str:
 
 
 def invoice(customer, rate, posting_date):
-	si = frappe.get_doc(
-		{
-			"doctype": "Sales Invoice",
-			"customer": customer,
-			"company": company(),
-			"posting_date": posting_date,
-			"set_posting_time": 1,
-			"due_date": posting_date,
-			"items": [{"item_code": ensure_item(), "qty": 1, "rate": rate}],
-		}
-	)
-	si.insert()
-	si.submit()
-	return si
+	return make_invoice(rate=rate, posting_date=posting_date, due_date=posting_date, customer=customer)
 
 
 def sales_return(si, posting_date):

@@ -13,7 +13,7 @@ from frappe.utils import add_days, add_years, getdate, nowdate
 from sales_drive import repeat_sales
 from sales_drive.base_cooling import lift
 from sales_drive.repeat_sales import TooManyError, dry_run, run_all, run_rule
-from sales_drive.tests.utils import company, ensure_customer, ensure_user, reset_cache
+from sales_drive.tests.utils import company, ensure_customer, ensure_user, reset_cache, tree_node
 
 P = "_SDR "
 SEEDS = f"{P}Seeds"  # a group with a subgroup
@@ -25,16 +25,7 @@ HEAD = "sd-repeat-head@example.com"
 
 
 def item_group(name, parent="All Item Groups", is_group=0):
-	if not frappe.db.exists("Item Group", name):
-		frappe.get_doc(
-			{
-				"doctype": "Item Group",
-				"item_group_name": name,
-				"parent_item_group": parent,
-				"is_group": is_group,
-			}
-		).insert(ignore_permissions=True)
-	return name
+	return tree_node("Item Group", name, parent, is_group)
 
 
 def item(code, group):

@@ -14,7 +14,14 @@ from frappe.utils import nowdate
 
 from sales_drive import regulations
 from sales_drive.api import move_to_regulation, step_panel
-from sales_drive.tests.utils import company, ensure_customer, ensure_user, reset_cache
+from sales_drive.tests.utils import (
+	company,
+	ensure_customer,
+	ensure_user,
+	make_opportunity,
+	reset_cache,
+	tree_node,
+)
 
 WHOLESALE = "_SD Wholesale"
 KEY = "_SD Key Accounts"
@@ -25,11 +32,7 @@ SALES_USER = "sd.seg.user@example.com"
 
 
 def ensure_group(name, parent="All Customer Groups", is_group=0):
-	if not frappe.db.exists("Customer Group", name):
-		frappe.get_doc(
-			{"doctype": "Customer Group", "customer_group_name": name, "parent_customer_group": parent, "is_group": is_group}
-		).insert(ignore_permissions=True)
-	return name
+	return tree_node("Customer Group", name, parent, is_group)
 
 
 def copy_default(title, **values):
@@ -51,17 +54,7 @@ def customer_in(group, key_account=0, account_manager=None):
 
 
 def opportunity_for(customer, **kw):
-	return frappe.get_doc(
-		{
-			"doctype": "Opportunity",
-			"opportunity_from": "Customer",
-			"party_name": customer,
-			"company": company(),
-			"currency": frappe.db.get_value("Company", company(), "default_currency"),
-			"transaction_date": nowdate(),
-			**kw,
-		}
-	).insert()
+	return make_opportunity(customer=customer, **kw)
 
 
 def other_group():
@@ -215,7 +208,9 @@ class TestSegmentRegulations(FrappeTestCase):
 
 	def test_reports_follow_each_records_regulation(self):
 		from sales_drive.sales_drive.report.sales_funnel_conversion import sales_funnel_conversion as funnel
-		from sales_drive.sales_drive.report.stage_duration_and_overdue import stage_duration_and_overdue as duration
+		from sales_drive.sales_drive.report.stage_duration_and_overdue import (
+			stage_duration_and_overdue as duration,
+		)
 
 		wholesale = frappe.get_doc("Sales Pipeline Regulation", WHOLESALE)
 		first = wholesale.steps[0]

@@ -115,10 +115,10 @@ def ensure_sales_person(
 	return name
 
 
-def make_invoice(team=(), rate=1000, posting_date=None, owner=None, submit=True, due_date=None):
+def make_invoice(team=(), rate=1000, posting_date=None, owner=None, submit=True, due_date=None, customer=None):
 	"""A Sales Invoice of one item, its Sales Team split as ``[(sales_person, percent), ...]``."""
 	posting_date = posting_date or nowdate()
-	customer, _contact = ensure_customer()
+	customer = customer or ensure_customer()[0]
 	si = frappe.get_doc(
 		{
 			"doctype": "Sales Invoice",
@@ -152,13 +152,13 @@ def activity(user, medium=None, meeting=False, when=None):
 		"communication_date": when}).insert(ignore_permissions=True)  # fmt: skip
 
 
-def make_opportunity(with_contact=False, **kw):
-	"""A new Opportunity for a customer of its own.
+def make_opportunity(with_contact=False, customer=None, **kw):
+	"""A new Opportunity for a customer of its own (or ``customer``).
 
 	Each gets a fresh customer so that one test's refusal (which cools the
 	party, see Base Cooling) never blocks another test's opportunity.
 	"""
-	customer, contact = ensure_customer(f"_SD Test Customer {frappe.generate_hash(length=8)}")
+	customer, contact = ensure_customer(customer or f"_SD Test Customer {frappe.generate_hash(length=8)}")
 	if with_contact:
 		kw.setdefault("contact_person", contact)
 	doc = frappe.get_doc(
@@ -323,3 +323,26 @@ def change_regulation(testcase, name, edit):
 	doc.save()
 	reset_cache()
 	return doc
+
+
+def tree_node(doctype, name, parent, is_group=0):
+	"""A Customer Group, Item Group or Territory (``<doctype>_name`` / ``parent_<doctype>``), made once."""
+	field = doctype.lower().replace(" ", "_")
+	if not frappe.db.exists(doctype, name):
+		frappe.get_doc(
+			{"doctype": doctype, f"{field}_name": name, f"parent_{field}": parent, "is_group": is_group}
+		).insert(ignore_permissions=True)
+	return name
+
+
+def api_tokens(users) -> dict:
+	"""``Authorization`` header values (token key:secret) for REST tests, a fresh secret per user."""
+	tokens = {}
+	for user in users:
+		u = frappe.get_doc("User", user)
+		u.api_key = u.api_key or frappe.generate_hash(length=15)
+		secret = frappe.generate_hash(length=15)
+		u.api_secret = secret
+		u.save(ignore_permissions=True)
+		tokens[user] = f"token {u.api_key}:{secret}"
+	return tokens
