@@ -31,7 +31,12 @@
 			.map(
 				(h) => `<tr><td>${esc(frappe.datetime.str_to_user(h.transition_time))}</td><td>${esc(__(h.kind))}</td>
 				<td>${esc(__(h.from_step || ""))} → ${esc(__(h.to_step || ""))}</td><td>${esc(h.user)}</td>
-				<td>${esc(__(h.verdict || ""))}${h.previous_regulation ? ": " + esc(h.previous_regulation) + " → " + esc(h.regulation) : ""}${h.override_reason ? ": " + esc(h.override_reason) : ""}</td></tr>`
+				<td>${
+					// a move between regulations checks no gate: show the move, not the verdict "Not Checked"
+					h.previous_regulation
+						? esc(h.previous_regulation) + " → " + esc(h.regulation)
+						: esc(__(h.verdict || ""))
+				}${h.override_reason ? ": " + esc(h.override_reason) : ""}</td></tr>`
 			)
 			.join("");
 		wrapper.html(`
