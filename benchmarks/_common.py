@@ -51,6 +51,21 @@ def ms(seconds: float) -> float:
 	return round(seconds * 1000, 3)
 
 
+def interleaved(cases: dict, runs: int) -> dict:
+	"""Run every case once per round, ``runs`` rounds (interleaved against a changing machine);
+	name -> list of seconds (``time.perf_counter``)."""
+	import time
+
+	times = {name: [] for name in cases}
+	for r in range(runs):
+		for name, fn in cases.items():
+			t0 = time.perf_counter()
+			fn()
+			times[name].append(time.perf_counter() - t0)
+		print(f"  run {r + 1}: " + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in cases), flush=True)
+	return times
+
+
 def median(values) -> float:
 	return statistics.median(values) if values else float("nan")
 

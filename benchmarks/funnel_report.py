@@ -142,13 +142,7 @@ def run(frappe, module, runs, months, to_date):
 		else:
 			shapes[name] = {"rows": len(out[1]), "columns": len(out[0])}
 			plans[name] = [{"query": " ".join(q.split())[:600], "plan": explain(frappe, q, v)} for q, v in cap.queries]
-	times = {name: [] for name in cases}
-	for r in range(runs):
-		for name, fn in cases.items():
-			t0 = time.perf_counter()
-			fn()
-			times[name].append(time.perf_counter() - t0)
-		print(f"  run {r + 1}: " + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in cases))
+	times = common.interleaved(cases, runs)
 	med = {name: common.median(ts) for name, ts in times.items()}
 	baseline = med["baseline_sql"]
 	figures = {}

@@ -34,7 +34,6 @@ Sales Digest, no e-mail); the transaction is rolled back.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -153,13 +152,7 @@ def run(frappe, runs, day, everyone=True):
 				"funnel_entered_in_department_report": sum(f.entered for f in out[0].figures.digest.funnel),
 				"overdue_in_department_report": sum(len(v) for v in out[0].figures.digest.overdue.values()),
 			}
-	times = {name: [] for name in cases}
-	for r in range(runs):
-		for name, fn in cases.items():
-			t0 = time.perf_counter()
-			fn()
-			times[name].append(time.perf_counter() - t0)
-		print(f"  run {r + 1}: " + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in cases))
+	times = common.interleaved(cases, runs)
 	med = {name: common.median(ts) for name, ts in times.items()}
 	baseline = med["baseline_sql"]
 	figures = {}

@@ -125,13 +125,7 @@ def explain(frappe, query, values):
 
 def measure(cases, shapes, runs):
 	"""Interleaved runs of every case; medians, and each report's ratio to the baseline."""
-	times = {name: [] for name in cases}
-	for r in range(runs):
-		for name, fn in cases.items():
-			t0 = time.perf_counter()
-			fn()
-			times[name].append(time.perf_counter() - t0)
-		print(f"  run {r + 1}: " + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in cases), flush=True)
+	times = common.interleaved(cases, runs)
 	med = {name: common.median(ts) for name, ts in times.items()}
 	baseline = med["baseline_sql"]
 	figures = {}

@@ -25,7 +25,6 @@ the result. Read-only: nothing is written to the site.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -104,13 +103,7 @@ def run(frappe, runs, months, to_date):
 			plans[name] = [
 				{"query": " ".join(q.split())[:900], "plan": explain(frappe, q, v)} for q, v in cap.queries
 			]
-	times = {name: [] for name in cases}
-	for r in range(runs):
-		for name, fn in cases.items():
-			t0 = time.perf_counter()
-			fn()
-			times[name].append(time.perf_counter() - t0)
-		print(f"  run {r + 1}: " + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in cases))
+	times = common.interleaved(cases, runs)
 	med = {name: common.median(ts) for name, ts in times.items()}
 	baseline = med["baseline_sql"]
 	figures = {
