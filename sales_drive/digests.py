@@ -180,7 +180,9 @@ def gather(day: date) -> Inputs:
 
 
 def overdue_records(day: date) -> list[frappe._dict]:
-	"""Open Leads and Opportunities whose step is overdue, with their owner's Sales Person; one query."""
+	"""Open Leads and Opportunities whose step was due before the morning the report is read
+	(``day`` + 1), with their owner's Sales Person; one query. The same rule as the overdue job,
+	so a report built again for an earlier day does not list what fell due later."""
 	today = day + timedelta(days=1)  # the morning the report is read
 	parts = []
 	for doctype in PIPELINES:
@@ -189,11 +191,11 @@ def overdue_records(day: date) -> list[frappe._dict]:
 			f"""select '{doctype}' as doctype, t.name, {TITLE[doctype]} as title, t.`{STEP_FIELD[doctype]}` as step,
 				{owner} as user, {person_of_user(owner)} as sales_person, t.sd_step_due
 			from `tab{doctype}` t
-			where t.sd_overdue = 1 and t.status not in %(closed_{doctype.lower()})s"""
+			where t.sd_step_due < %(today)s and t.status not in %(closed_{doctype.lower()})s"""
 		)
 	rows = frappe.db.sql(
 		" union all ".join(parts),
-		{"closed_opportunity": CLOSED["Opportunity"], "closed_lead": CLOSED["Lead"]},
+		{"today": today, "closed_opportunity": CLOSED["Opportunity"], "closed_lead": CLOSED["Lead"]},
 		as_dict=True,
 	)
 	for r in rows:

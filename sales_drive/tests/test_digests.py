@@ -145,6 +145,10 @@ class TestDigests(FrappeTestCase):
 		frappe.db.set_value("Opportunity", overdue.name,
 			{"sd_overdue": 1, "sd_step_due": "2026-01-30", "sales_stage": s[1]})  # fmt: skip
 		cls.overdue = overdue.name
+		# overdue now, but its step fell due only on the morning the report is read: not yet overdue then
+		later = make_opportunity(opportunity_owner=cls.m1)
+		frappe.db.set_value("Opportunity", later.name,
+			{"sd_overdue": 1, "sd_step_due": "2026-02-04", "sales_stage": s[1]})  # fmt: skip
 
 		raw_insert("Cooling Record", party_type="Customer", party="x", status="Active", from_date=DAY,
 			final=0, sales_person=M1)  # fmt: skip

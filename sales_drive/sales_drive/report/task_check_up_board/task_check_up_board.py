@@ -121,13 +121,14 @@ def chart(lines):
 		"data": {
 			"labels": [line.sales_person for line in lines],
 			"datasets": [
-				{"name": _(status), "values": [line.counts[status] for line in lines]}
-				for _f, status, _label in STATUS_COLUMNS
+				{"name": _(label), "values": [line.counts[status] for line in lines]}
+				for _f, status, label in STATUS_COLUMNS
 			],
 		},
 		"type": "bar",
 		"barOptions": {"stacked": 1},
-		"colors": ["#ECAD4B", "#48BB74", "#E24C4C", "#5E64FF", "#FFA00A"],
+		# Open grey, Done green, Not Done red, Done Differently blue, Stuck purple: no two alike
+		"colors": ["#98A1A9", "#48BB74", "#E24C4C", "#5E64FF", "#9C45E3"],
 	}
 
 
