@@ -237,6 +237,35 @@ class TestSegmentRegulations(FrappeTestCase):
 			frappe.get_doc("Sales Pipeline Regulation", other.sd_regulation).steps[0].max_days,
 		)
 
+	def test_lead_regulation_chosen_by_territory_and_its_steps_offered(self):
+		territory = tree_node("Territory", "_SD Seg North", "All Territories")
+		source = frappe.get_doc("Sales Pipeline Regulation", regulations.default_name("Lead"))
+		north = frappe.copy_doc(source)
+		north.title = "_SD Lead North"
+		north.is_active = 1
+		north.set("territories", [{"territory": territory}])
+		for row in north.steps:
+			if row.step == source.steps[0].step:
+				row.step = "North Inbound"
+		for row in north.criteria:
+			if row.step == source.steps[0].step:
+				row.step = "North Inbound"
+		north.insert()
+		reset_cache()
+		# the Lead step field now offers both regulations' steps
+		options = frappe.get_meta("Lead", cached=False).get_field("sd_step").options.split("\n")
+		self.assertIn("North Inbound", options)
+		self.assertIn(source.steps[0].step, options)
+		lead = frappe.get_doc(
+			{"doctype": "Lead", "first_name": "Nord", "company_name": f"_SD North {frappe.generate_hash(length=6)}",
+				"territory": territory}  # fmt: skip
+		).insert()
+		self.assertEqual((lead.sd_regulation, lead.sd_step), (north.name, "North Inbound"))
+		other = frappe.get_doc(
+			{"doctype": "Lead", "first_name": "Sud", "company_name": f"_SD South {frappe.generate_hash(length=6)}"}
+		).insert()
+		self.assertEqual(other.sd_regulation, source.name)
+
 	def test_lead_regulation_cannot_use_customer_groups(self):
 		source = frappe.get_doc("Sales Pipeline Regulation", regulations.default_name("Lead"))
 		doc = frappe.copy_doc(source)
