@@ -29,11 +29,12 @@ LOST_STATUSES = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "
 def validate(doc, method=None):
 	if not regulations.gates_enabled():
 		return
+	before = None if doc.is_new() else doc.get_doc_before_save()
+	_keep_regulation(doc, before)
 	active = regulations.for_record(doc)
 	if not active:
 		return
 	field = STEP_FIELD[doc.doctype]
-	before = None if doc.is_new() else doc.get_doc_before_save()
 	if doc.flags.get("sd_move_to"):
 		_move_regulation(doc, before, active, doc.flags.pop("sd_move_to"), doc.flags.pop("sd_move_reason", ""))
 		return
@@ -205,6 +206,23 @@ def _enter_step(doc, active, before, old, new, verdict, decision):
 			row["assigned_to"] = assignee
 			row["record_owner"] = assignee
 	return row
+
+
+def _keep_regulation(doc, before):
+	"""A new record's regulation is chosen by its segment, whatever it was sent with; a saved record
+	changes regulation only through the explicit, logged move (``api.move_to_regulation``)."""
+	if doc.is_new():
+		doc.sd_regulation = None
+		return
+	previous = before.get("sd_regulation") if before else None
+	if previous and doc.get("sd_regulation") != previous and not doc.flags.get("sd_move_to"):
+		frappe.throw(
+			_("The regulation of {0} cannot be changed by editing it: use Move to Another Regulation.").format(
+				doc.name
+			),
+			exc=StageGateError,
+			title=_("Regulation kept"),
+		)
 
 
 def _give_to_account_manager(doc, row):

@@ -149,6 +149,15 @@ class TestSegmentRegulations(FrappeTestCase):
 		)
 		self.assertIsNone(step_panel("Opportunity", opp.name)["suggested_regulation"])
 
+	def test_regulation_cannot_be_set_by_hand(self):
+		opp = opportunity_for(customer_in(SUBGROUP), sd_regulation=KEY)  # sent with a regulation on insert
+		self.assertEqual(opp.sd_regulation, WHOLESALE)  # the segment chooses
+		opp.sd_regulation = regulations.default_name("Opportunity")
+		with self.assertRaises(frappe.ValidationError) as cm:
+			opp.save()
+		self.assertIn("Move to Another Regulation", str(cm.exception))
+		self.assertEqual(frappe.db.get_value("Opportunity", opp.name, "sd_regulation"), WHOLESALE)
+
 	def test_moving_into_a_regulation_without_the_step_starts_at_its_first_step(self):
 		reg = frappe.get_doc("Sales Pipeline Regulation", WHOLESALE)
 		first = reg.steps[0].step
