@@ -23,6 +23,12 @@ Two modes:
     ``sd_step_due``) are recomputed with the company's working calendar. A
     gate that blocks a move is not bypassed: the record stays where it is and
     the block is reported in the summary (``gate_blocks``).
+    Then the head of sales' side (:mod:`sales_drive.demo.management`): the
+    head of sales and a director in Sales Drive Settings, a key-account
+    regulation, key account managers and farmers on the customers, the monthly
+    key-account reviews, a repeat-sale rule run once, check-up tasks answered
+    every way, and the morning reports of the last working day (and the
+    director's weekly) stored as Sales Digests.
 
 ``bulk`` (benchmarks)
     Opportunity rows and Sales Stage Transition Log rows consistent with them
@@ -51,6 +57,7 @@ import frappe
 from frappe.utils import add_days, add_months, get_datetime, get_first_day, getdate, now_datetime, nowdate
 
 from sales_drive import regulations
+from sales_drive.demo.management import Management
 from sales_drive.integrations.pipeline import StageGateError, sales_person_of
 
 # --- reference data ------------------------------------------------------------
@@ -630,6 +637,12 @@ BACKDATE = {
 	"Item": ("creation", "modified"),
 	"Item Price": ("creation", "modified"),
 	"Has Role": ("creation", "modified"),
+	# the head of sales' side (sales_drive.demo.management)
+	"Sales Task": ("creation", "modified", "answered_on"),
+	"Key Account Review": ("creation", "modified"),
+	"Key Account Review Line": ("creation", "modified"),
+	"Repeat Sale Rule": ("creation", "modified", "last_run_on"),
+	"Notification Log": ("creation", "modified"),
 }
 
 
@@ -1530,6 +1543,10 @@ def run(
 			Realistic(ctx, float(items_share)).run(int(leads), opportunities, seed)
 			timings["through_gates"] = time.perf_counter() - t0
 			t0 = time.perf_counter()
+			head_of_sales = Management(ctx, seed, password)
+			head_of_sales.before_backdate()
+			timings["head_of_sales"] = time.perf_counter() - t0
+			t0 = time.perf_counter()
 			frappe.set_user("Administrator")
 			moved = backdate(clock)
 			recompute_durations(ctx.made)
@@ -1540,6 +1557,9 @@ def run(
 				frappe.db.sql("update tabQuotation set valid_till = date_add(transaction_date, interval 30 day) where name in %s", [part])
 			frappe.db.commit()
 			timings["backdate"] = time.perf_counter() - t0
+			t0 = time.perf_counter()
+			summary["head_of_sales_day"] = head_of_sales.after_backdate()
+			timings["digests"] = time.perf_counter() - t0
 			if flag_overdue:
 				from sales_drive.tasks import notify_overdue_steps
 
