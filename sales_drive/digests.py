@@ -444,10 +444,16 @@ def deliver(built: Built) -> str | None:
 
 
 def _can_email() -> bool:
-	"""Whether frappe.sendmail can queue a mail: an outgoing Email Account exists (or e-mails are muted)."""
+	"""Whether frappe.sendmail can queue a mail: a real outgoing Email Account with an address.
+
+	With e-mails muted and no account Frappe hands out a dummy account without an address, on
+	which ``sendmail`` fails: the digest is then stored only (``emailed`` stays 0) and the next
+	run e-mails it once an account exists.
+	"""
 	from frappe.email.doctype.email_account.email_account import EmailAccount
 
-	return bool(EmailAccount.find_outgoing(match_by_doctype="Sales Digest"))
+	account = EmailAccount.find_outgoing(match_by_doctype="Sales Digest")
+	return bool(account and account.get("email_id"))
 
 
 # ----------------------------------------------------------------------------- the director's weekly
