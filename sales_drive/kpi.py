@@ -253,8 +253,16 @@ class Facts:
 		return {p: engine.median(v) for p, v in values.items()}
 
 	def handoff_hours(self, c=None):
-		"""Hours from an Opportunity's creation (the hand-off from SQL) to its first Communication or Event."""
-		rows = self.sql("""select l.sales_person, avg(timestampdiff(minute, l.transition_time, (
+		"""Hours from a hand-off to the receiver's first Communication or Event on the Opportunity.
+
+		Without a step: from the Opportunity's creation (the hand-off from the lead's SQL step).
+		With the component's *From Step*: from each move into that step that handed the record to
+		someone (``assigned_to`` set; the hunter → closer hand-off of a three-level regulation),
+		counted for the receiver.
+		"""
+		step = (c.from_step or "").strip() if c is not None else ""
+		which = "l.to_step = %(step)s and ifnull(l.assigned_to, '') != ''" if step else "l.kind = 'Enter'"
+		rows = self.sql(f"""select l.sales_person, avg(timestampdiff(minute, l.transition_time, (
 				select min(x.at) from (
 					select cm.reference_name as name, cm.communication_date as at from `tabCommunication` cm
 					where cm.reference_doctype = 'Opportunity'
@@ -263,8 +271,8 @@ class Facts:
 					join `tabEvent` ev on ev.name = ep.parent where ep.reference_doctype = 'Opportunity'
 				) x where x.name = l.reference_name and x.at >= l.transition_time)) / 60)
 			from `tabSales Stage Transition Log` l
-			where l.reference_doctype = 'Opportunity' and l.kind = 'Enter' and l.sales_person in %(persons)s
-			and l.transition_time between %(from_dt)s and %(to_dt)s group by l.sales_person""")
+			where l.reference_doctype = 'Opportunity' and {which} and l.sales_person in %(persons)s
+			and l.transition_time between %(from_dt)s and %(to_dt)s group by l.sales_person""", step=step)
 		return {p: Decimal(str(v)).quantize(Decimal("0.01")) for p, v in rows if v is not None}
 
 	# --- activity (by user)
@@ -353,6 +361,9 @@ def drill_down(metric: str, person: str, user: str | None, start, end, c: engine
 	if metric == "median_days":
 		return route(log, sales_person=person, from_step=c.from_step, transition_time=between)
 	if metric == "handoff_hours":
+		if c is not None and (c.from_step or "").strip():
+			return route(log, sales_person=person, reference_doctype="Opportunity", to_step=c.from_step.strip(),
+				assigned_to=json.dumps(["is", "set"]), transition_time=between)  # fmt: skip
 		return route(log, sales_person=person, reference_doctype="Opportunity", kind="Enter", transition_time=between)
 	if metric in ("refusals", "burn_rate"):
 		return route("Cooling Record", sales_person=person, from_date=between)

@@ -118,8 +118,10 @@ def _kpi_lines(plans, model: str) -> list[str]:
 		for line in suggestion.lines:
 			# metric labels are translated as options of the KPI Scheme Component
 			text = _(kpi_engine.METRICS[line.metric].label, context="KPI Scheme Component")
-			if line.from_step:
+			if line.from_step and line.to_step:
 				text += f" ({_(line.from_step)} → {_(line.to_step)})"
+			elif line.from_step:
+				text += f" ({_(line.from_step)})"
 			if line.handoff:
 				text += " — " + _("hand-off")
 			parts.append(text)

@@ -203,6 +203,8 @@ def test_kpi_suggestions_per_level_and_for_the_handoffs():
 		False,
 	)
 	assert closer[-1].handoff
+	# the receiver's hand-off time is measured from the move into its first step
+	assert (closer[-1].metric, closer[-1].from_step) == ("handoff_hours", "Needs Assessment")
 	assert [line.metric for line in suggestions["Farmer"]] == ["revenue", "deals_won", "overdue_steps"]
 	kam = {s.specialisation for s in kpi_suggestions(OPP, KEY_ACCOUNTS)}
 	assert kam == {"Hunter", "Closer", "Farmer", "Key Account Manager"}

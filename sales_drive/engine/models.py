@@ -224,12 +224,12 @@ def kpi_suggestions(
 	for name in order:
 		levels.setdefault(wanted[name].specialisation, []).append(name)
 	handoffs = {}  # giver -> the step it hands the record to
-	received = set()
+	received: dict[str, str] = {}  # receiver -> the step it receives the record at
 	for i, name in enumerate(order):
 		target = wanted[name].handoff_specialisation
 		if target:
 			handoffs.setdefault(wanted[order[i - 1]].specialisation, name)
-			received.add(target)
+			received.setdefault(target, name)
 	# farmers keep the customers (and KAMs the key accounts) even when this
 	# regulation has no step of theirs: they are levels of the model anyway
 	present = set(levels) | {FARMER} | ({KAM} if model == KEY_ACCOUNTS else set())
@@ -250,7 +250,7 @@ def kpi_suggestions(
 			lines.append(KpiLine("conversion", steps[0], handoffs[spec], handoff=True))
 		elif len(steps) > 1:
 			lines.append(KpiLine("conversion", steps[0], steps[-1]))
-		if spec in received:
-			lines.append(KpiLine("handoff_hours", handoff=True))
+		if spec in received:  # measured from the hand-off into its step (KPI Scheme Component: From Step)
+			lines.append(KpiLine("handoff_hours", received[spec], handoff=True))
 		out.append(KpiSuggestion(spec, tuple(lines)))
 	return out

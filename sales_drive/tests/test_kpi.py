@@ -7,7 +7,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_first_day, get_last_day, getdate, nowdate
 
 from sales_drive import kpi
-from sales_drive.tests.utils import activity, company, ensure_sales_person, ensure_user, make_invoice
+from sales_drive.tests.utils import activity, company, ensure_sales_person, ensure_user, make_invoice, make_opportunity
 
 PREFIX = "_SD KPI"
 
@@ -151,3 +151,47 @@ class TestKPIScorecard(FrappeTestCase):
 		cards = frappe.get_all("KPI Scorecard", filters={"kpi_scheme": scheme.name}, fields=["sales_person", "docstatus", "total"])
 		self.assertEqual([(c.sales_person, c.docstatus) for c in cards], [(self.b, 0)])
 		self.assertEqual(Decimal(str(cards[0].total)), Decimal(1350))
+
+
+class TestHandoffTime(FrappeTestCase):
+	"""Hand-off Time: from the Opportunity's creation, or — with a From Step — from the hand-off into it."""
+
+	def test_hours_from_creation_or_from_the_handoff_step(self):
+		from datetime import datetime
+
+		from sales_drive.engine.kpi import Component
+
+		frappe.set_user("Administrator")
+		user = ensure_user("sd.kpi.closer@example.com", ["Sales User"])
+		closer = ensure_sales_person("_SD KPI Closer", user, gender="Male")
+		start, end = getdate("2026-03-01"), getdate("2026-03-31")
+
+		def row(reference, kind, to_step, at, assigned_to=None):
+			frappe.get_doc({
+				"doctype": "Sales Stage Transition Log", "name": frappe.generate_hash(length=10),
+				"reference_doctype": "Opportunity", "reference_name": reference, "kind": kind, "from_step": "",
+				"to_step": to_step, "transition_time": at, "sales_person": closer, "assigned_to": assigned_to,
+				"company": company(),
+			}).db_insert()  # fmt: skip
+
+		def call(reference, at):
+			frappe.get_doc({
+				"doctype": "Communication", "communication_type": "Communication", "communication_medium": "Phone",
+				"sent_or_received": "Sent", "subject": "Call", "content": "Call", "sender": user,
+				"reference_doctype": "Opportunity", "reference_name": reference, "communication_date": at,
+			}).insert(ignore_permissions=True)  # fmt: skip
+
+		one, two = make_opportunity().name, make_opportunity().name  # their own Enter rows are of today
+		# created at 09:00, first call at 10:00 (1 h); handed to the closer at 12:00, called at 15:00 (3 h)
+		row(one, "Enter", "Qualification", datetime(2026, 3, 2, 9))
+		row(one, "Forward", "Needs Assessment", datetime(2026, 3, 2, 12), assigned_to=user)
+		# a move into the step that handed the record to nobody does not count
+		row(two, "Forward", "Needs Assessment", datetime(2026, 3, 2, 12))
+		call(one, datetime(2026, 3, 2, 10))
+		call(one, datetime(2026, 3, 2, 15))
+		call(two, datetime(2026, 3, 2, 20))
+		facts = kpi.Facts(company(), [closer], start, end)
+		from_creation = facts.get(Component("handoff_hours", Decimal(1)))
+		from_handoff = facts.get(Component("handoff_hours", Decimal(1), from_step="Needs Assessment"))
+		self.assertEqual(from_creation[closer], Decimal("1.00"))
+		self.assertEqual(from_handoff[closer], Decimal("3.00"))
