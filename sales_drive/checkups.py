@@ -98,11 +98,12 @@ def user_of(sales_person: str | None) -> str | None:
 
 
 def _team_sql(user_sql: str, person_sql: str) -> str:
-	"""SQL: the Sales Person in ``person_sql`` is a direct member of a group led by the user in ``user_sql``."""
-	return f"""{person_sql} in (select sd_member.name from `tabSales Person` sd_member
-		join `tabSales Person` sd_lead on sd_lead.name = sd_member.parent_sales_person and sd_lead.is_group = 1
+	"""SQL: the Sales Person in ``person_sql`` is in the subtree of a group led by the user in ``user_sql``
+	(its managers, and those of the sub-teams under it), as the morning report counts a team."""
+	return f"""{person_sql} in (select sd_member.name from `tabSales Person` sd_lead
+		join `tabSales Person` sd_member on sd_member.lft > sd_lead.lft and sd_member.rgt < sd_lead.rgt
 		join `tabEmployee` sd_lead_employee on sd_lead_employee.name = sd_lead.employee
-		where sd_lead_employee.user_id = {user_sql})"""
+		where sd_lead.is_group = 1 and sd_lead_employee.user_id = {user_sql})"""
 
 
 def in_team(sales_person: str, user: str) -> bool:

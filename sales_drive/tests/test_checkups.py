@@ -237,6 +237,22 @@ class TestTaskCheckups(FrappeTestCase):
 			)
 		)
 
+	def test_a_team_lead_sees_the_sub_teams_under_the_team(self):
+		frappe.db.savepoint("sdt_sub_team")  # the other tests count the class's two teams only
+		try:
+			user = ensure_user("sdt.m4@example.com", ["Sales User"])
+			ensure_sales_person("_SDT Team A North", parent="_SDT Team A", is_group=1)
+			ensure_sales_person("_SDT A3", user, parent="_SDT Team A North")
+			task = make_task("_SDT A3")  # set by LEAD_A for a manager of a sub-team
+			self.assertTrue(checkups.in_team("_SDT A3", LEAD_A))
+			self.assertFalse(checkups.in_team("_SDT A3", LEAD_B))
+			self.assertTrue(checkups.has_permission(task, "read", LEAD_A))
+			self.assertFalse(checkups.has_permission(task, "read", LEAD_B))
+			self.assertTrue(checkups.has_permission(task, "read", user))
+		finally:
+			frappe.set_user("Administrator")
+			frappe.db.rollback(save_point="sdt_sub_team")
+
 	def test_another_teams_lead_cannot_set_tasks_for_my_managers(self):
 		with self.assertRaises(frappe.PermissionError):
 			make_task("_SDT A1", as_user=LEAD_B)
