@@ -11,6 +11,9 @@ before_uninstall = "sales_drive.install.before_uninstall"
 after_migrate = "sales_drive.install.after_migrate"
 before_tests = "sales_drive.install.before_tests"
 
+# filter factories and the summary-precision fix the report scripts share
+app_include_js = "/assets/sales_drive/js/sales_drive_reports.js"
+
 doctype_js = {
 	"Lead": ["public/js/pipeline_form.js", "public/js/cooling.js"],
 	"Opportunity": ["public/js/pipeline_form.js", "public/js/cooling.js"],

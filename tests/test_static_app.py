@@ -1132,6 +1132,43 @@ def test_reports_json():
 	check("report JSON problems", problems)
 
 
+REPORT_HELPERS = APP / "public" / "js" / "sales_drive_reports.js"
+
+
+def report_factories() -> dict[str, set[str]]:
+	"""The filter factories of the shared report script: name -> the filter fieldnames it declares."""
+	if not REPORT_HELPERS.is_file():
+		return {}
+	text = REPORT_HELPERS.read_text(encoding="utf-8")
+	out: dict[str, set[str]] = {}
+	# each factory is a method `name(args) {` whose body runs to the next method at one tab
+	for m in re.finditer(r"^\t(\w+)\([^)]*\)\s*\{\n(.*?)(?=^\t\w+\(|^\}\);)", text, re.M | re.S):
+		fields = set(re.findall(r"fieldname:\s*\"(\w+)\"", m.group(2)))
+		if fields:
+			out[m.group(1)] = fields
+	return out
+
+
+def factory_filters(text: str, problems: list, js) -> set[str]:
+	"""Filters a report script declares through sales_drive.reports.<factory>(...); unknown ones are problems."""
+	factories = report_factories()
+	declared = set()
+	for name in re.findall(r"sales_drive\.reports\.(\w+)\(", text):
+		if name in factories:
+			declared |= factories[name]
+		elif name != "summary_precision":
+			problems.append(f"{rel(js)}: sales_drive.reports.{name}() is not a filter factory of {rel(REPORT_HELPERS)}")
+	return declared
+
+
+def test_report_filter_factories_declare_their_fieldnames():
+	factories = report_factories()
+	assert factories["period"] == {"from_date", "to_date"}
+	for name, fields in factories.items():
+		if name != "period":
+			assert fields == {name}, f"{name}() declares {fields}: a factory is named after its filter"
+
+
 def test_reports_python_and_js():
 	problems = []
 	for r in records("report"):
@@ -1172,6 +1209,7 @@ def test_reports_python_and_js():
 					f"{rel(js)}: registers {[n for _, n in registered]}, not the report name {name!r}"
 				)
 			declared = set(re.findall(r"[\"']?fieldname[\"']?\s*:\s*[\"'`](\w+)[\"'`]", text))
+			declared |= factory_filters(text, problems, js)
 			for key in sorted(keys - declared):
 				problems.append(
 					f"{rel(py)} reads filter {key!r}, which {rel(js)} does not declare (fieldname)"

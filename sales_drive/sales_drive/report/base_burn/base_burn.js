@@ -2,28 +2,10 @@
 // For license information, please see license.txt
 
 frappe.query_reports["Base Burn"] = {
+	sales_drive_summary_precision: true,
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.get_today(), -1),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-		},
+		...sales_drive.reports.period(frappe.datetime.add_months(frappe.datetime.get_today(), -1)),
+		sales_drive.reports.company(),
 		{
 			fieldname: "group_by",
 			label: __("Group By"),
@@ -45,6 +27,10 @@ frappe.query_reports["Base Burn"] = {
 			default: 30,
 		},
 	],
+
+	onload(report) {
+		sales_drive.reports.summary_precision(report);
+	},
 
 	formatter(value, row, column, data, default_formatter) {
 		value = default_formatter(value, row, column, data);

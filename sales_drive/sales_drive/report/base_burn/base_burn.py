@@ -267,8 +267,8 @@ def get_summary(total, rate, plan, days_left):
 		{"value": total.closed, "label": _("Closed for Good"), "datatype": "Int", "indicator": "Red"},
 		{"value": total.cooling, "label": _("Cooling Now"), "datatype": "Int", "indicator": "Blue"},
 		{"value": total.returned, "label": _("Returned"), "datatype": "Int", "indicator": "Green"},
-		{"value": rate or 0, "label": _("Burn Rate %"), "datatype": "Percent", "indicator": "Red"},
-		{"value": plan or 0, "label": _("Plan % Done"), "datatype": "Percent", "indicator": "Green"},
+		{"value": rate or 0, "label": _("Burn Rate %"), "datatype": "Percent", "precision": 1, "indicator": "Red"},
+		{"value": plan or 0, "label": _("Plan % Done"), "datatype": "Percent", "precision": 1, "indicator": "Green"},
 		{"value": total.base_left, "label": _("Base Left"), "datatype": "Int", "indicator": "Blue"},
 		{
 			"value": days_left if days_left is not None else _("never at this pace"),

@@ -3,27 +3,8 @@
 
 frappe.query_reports["Coaching Summary"] = {
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.get_today(), -3),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-		},
+		...sales_drive.reports.period(frappe.datetime.add_months(frappe.datetime.get_today(), -3)),
+		sales_drive.reports.company(),
 		{
 			fieldname: "kpi_window",
 			label: __("KPI Window (Days)"),

@@ -4,14 +4,7 @@
 frappe.query_reports["Internal vs Top-down Plan"] = {
 	sales_drive_summary_precision: true,
 	filters: [
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-			reqd: 1,
-		},
+		sales_drive.reports.company({ reqd: 1 }),
 		{
 			fieldname: "sales_plan",
 			label: __("Sales Plan"),
@@ -63,7 +56,7 @@ frappe.query_reports["Internal vs Top-down Plan"] = {
 	],
 
 	onload(report) {
-		sales_drive_summary_precision(report);
+		sales_drive.reports.summary_precision(report);
 	},
 
 	formatter(value, row, column, data, default_formatter) {
@@ -83,27 +76,3 @@ frappe.query_reports["Internal vs Top-down Plan"] = {
 		return value;
 	},
 };
-
-// Frappe 15's report summary formats an item with its datatype only and drops its "precision"
-// (a Percent shows the default 3 decimals): format such items here, as the table does. The
-// report view is shared by all reports: only those with "sales_drive_summary_precision" are changed.
-function sales_drive_summary_precision(report) {
-	if (report.__sales_drive_summary_precision) return;
-	report.__sales_drive_summary_precision = true;
-	const render_summary = report.render_summary;
-	report.render_summary = function (items) {
-		if (!(this.report_settings && this.report_settings.sales_drive_summary_precision)) {
-			return render_summary.call(this, items);
-		}
-		const formatted = (items || []).map((item) =>
-			item && item.datatype === "Percent" && item.precision != null && item.value != null
-				? {
-						...item,
-						datatype: "Data",
-						value: format_number(item.value, null, cint(item.precision)) + "%",
-				  }
-				: item
-		);
-		return render_summary.call(this, formatted);
-	};
-}

@@ -2,20 +2,10 @@
 // For license information, please see license.txt
 
 frappe.query_reports["Key Accounts"] = {
+	sales_drive_summary_precision: true,
 	filters: [
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
+		sales_drive.reports.company({ default: undefined }),
+		sales_drive.reports.to_date({ reqd: 1 }),
 		{
 			fieldname: "months",
 			label: __("Rolling Period (Months)"),
@@ -38,6 +28,7 @@ frappe.query_reports["Key Accounts"] = {
 	],
 
 	onload(report) {
+		sales_drive.reports.summary_precision(report);
 		// start from Sales Drive Settings (empty filters fall back to them on the server too)
 		frappe.call("sales_drive.key_accounts.report_defaults").then((r) => {
 			const defaults = r.message || {};

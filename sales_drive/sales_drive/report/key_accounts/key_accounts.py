@@ -112,7 +112,7 @@ def get_summary(result, moves):
 	return [
 		{"label": _("Period Revenue"), "value": flt(result.total), "datatype": "Currency"},
 		{"label": _("Key-Account Revenue"), "value": flt(result.key_revenue), "datatype": "Currency"},
-		{"label": _("Key-Account Share %"), "value": key_share, "datatype": "Percent"},
+		{"label": _("Key-Account Share %"), "value": key_share, "datatype": "Percent", "precision": 1},
 		{
 			"label": _("Number of Key Accounts"),
 			"value": len(result.key_accounts),

@@ -3,13 +3,7 @@
 
 frappe.query_reports["Manager Rating"] = {
 	filters: [
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-		},
+		sales_drive.reports.company(),
 		{
 			fieldname: "week",
 			label: __("Week Containing"),
@@ -27,13 +21,7 @@ frappe.query_reports["Manager Rating"] = {
 				return { filters: company ? { company: company } : {} };
 			},
 		},
-		{
-			fieldname: "team",
-			label: __("Team"),
-			fieldtype: "Link",
-			options: "Sales Person",
-			get_query: () => ({ filters: { is_group: 1 } }),
-		},
+		sales_drive.reports.team(),
 		{
 			fieldname: "weeks",
 			label: __("Weeks of History"),

@@ -3,40 +3,9 @@
 
 frappe.query_reports["Report Compliance"] = {
 	filters: [
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-			reqd: 1,
-		},
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_days(frappe.datetime.get_today(), -30),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
-		{
-			fieldname: "team",
-			label: __("Team"),
-			fieldtype: "Link",
-			options: "Sales Person",
-			get_query: () => ({ filters: { is_group: 1 } }),
-		},
-		{
-			fieldname: "sales_person",
-			label: __("Sales Person"),
-			fieldtype: "Link",
-			options: "Sales Person",
-		},
+		sales_drive.reports.company({ reqd: 1 }),
+		...sales_drive.reports.period(frappe.datetime.add_days(frappe.datetime.get_today(), -30)),
+		sales_drive.reports.team(),
+		sales_drive.reports.sales_person(),
 	],
 };

@@ -2,48 +2,12 @@
 // For license information, please see license.txt
 
 frappe.query_reports["Sales Funnel Conversion"] = {
+	sales_drive_summary_precision: true,
 	filters: [
-		{
-			fieldname: "from_date",
-			label: __("From Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.add_months(frappe.datetime.get_today(), -3),
-			reqd: 1,
-		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-			reqd: 1,
-		},
-		{
-			fieldname: "document_type",
-			label: __("Document Type"),
-			fieldtype: "Select",
-			options: [
-				{ value: "Opportunity", label: __("Opportunity") },
-				{ value: "Lead", label: __("Lead") },
-			],
-			default: "Opportunity",
-			reqd: 1,
-		},
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-		},
-		{
-			fieldname: "regulation",
-			label: __("Regulation"),
-			fieldtype: "Link",
-			options: "Sales Pipeline Regulation",
-			get_query: () => ({
-				filters: { pipeline: frappe.query_report.get_filter_value("document_type") || "Opportunity" },
-			}),
-		},
+		...sales_drive.reports.period(frappe.datetime.add_months(frappe.datetime.get_today(), -3)),
+		sales_drive.reports.document_type(),
+		sales_drive.reports.company(),
+		sales_drive.reports.regulation(),
 		{
 			fieldname: "group_by",
 			label: __("Group By"),
@@ -57,6 +21,10 @@ frappe.query_reports["Sales Funnel Conversion"] = {
 			default: "",
 		},
 	],
+
+	onload(report) {
+		sales_drive.reports.summary_precision(report);
+	},
 
 	formatter(value, row, column, data, default_formatter) {
 		if (data && ["step", "stage"].includes(column.fieldname) && value) {

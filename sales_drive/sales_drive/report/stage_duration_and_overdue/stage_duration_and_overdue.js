@@ -15,6 +15,7 @@ function sd_load_steps(report) {
 }
 
 frappe.query_reports["Stage Duration and Overdue"] = {
+	sales_drive_summary_precision: true,
 	filters: [
 		{
 			fieldname: "document_type",
@@ -35,35 +36,15 @@ frappe.query_reports["Stage Duration and Overdue"] = {
 				}
 			},
 		},
-		{
-			fieldname: "company",
-			label: __("Company"),
-			fieldtype: "Link",
-			options: "Company",
-			default: frappe.defaults.get_user_default("Company"),
-		},
-		{
-			fieldname: "regulation",
-			label: __("Regulation"),
-			fieldtype: "Link",
-			options: "Sales Pipeline Regulation",
-			get_query: () => ({
-				filters: { pipeline: frappe.query_report.get_filter_value("document_type") || "Opportunity" },
-			}),
-		},
+		sales_drive.reports.company(),
+		sales_drive.reports.regulation(),
 		{
 			fieldname: "owner",
 			label: __("Owner"),
 			fieldtype: "Link",
 			options: "User",
 		},
-		{
-			fieldname: "team",
-			label: __("Team"),
-			fieldtype: "Link",
-			options: "Sales Person",
-			get_query: () => ({ filters: { is_group: 1 } }),
-		},
+		sales_drive.reports.team(),
 		{
 			fieldname: "step",
 			label: __("Step"),
@@ -79,6 +60,7 @@ frappe.query_reports["Stage Duration and Overdue"] = {
 	],
 
 	onload(report) {
+		sales_drive.reports.summary_precision(report);
 		sd_load_steps(report);
 	},
 

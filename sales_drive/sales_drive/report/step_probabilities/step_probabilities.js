@@ -22,12 +22,7 @@ frappe.query_reports["Step Probabilities"] = {
 			fieldtype: "Int",
 			description: __("Steps reached by fewer closed records are marked Low Sample."),
 		},
-		{
-			fieldname: "to_date",
-			label: __("To Date"),
-			fieldtype: "Date",
-			default: frappe.datetime.get_today(),
-		},
+		sales_drive.reports.to_date(),
 	],
 
 	onload(report) {

@@ -26,12 +26,7 @@ frappe.query_reports["Task Check-up Board"] = {
 			fieldtype: "Link",
 			options: "User",
 		},
-		{
-			fieldname: "sales_person",
-			label: __("Sales Person"),
-			fieldtype: "Link",
-			options: "Sales Person",
-		},
+		sales_drive.reports.sales_person(),
 		{
 			fieldname: "from_date",
 			label: __("Check-up From"),
