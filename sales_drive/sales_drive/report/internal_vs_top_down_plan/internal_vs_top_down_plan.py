@@ -42,6 +42,7 @@ from frappe.desk.reportview import build_match_conditions
 from frappe.utils import flt, get_first_day, get_last_day, getdate, nowdate
 
 from sales_drive import plans, probabilities, regulations
+from sales_drive import report_columns as col
 from sales_drive.queries import person_of_user
 
 ZERO = Decimal(0)
@@ -319,44 +320,17 @@ def get_summary(department, currency):
 
 
 def get_columns():
-	def money(fieldname, label, width=140):
-		return {
-			"fieldname": fieldname,
-			"label": label,
-			"fieldtype": "Currency",
-			"options": "currency",
-			"width": width,
-		}
-
 	return [
-		{
-			"fieldname": "sales_person",
-			"label": _("Sales Person"),
-			"fieldtype": "Link",
-			"options": "Sales Person",
-			"width": 180,
-		},
-		money("top_down", _("Top-down Plan")),
-		money("internal", _("Internal Plan (Weighted)"), 170),
-		money("gap", _("Gap")),
-		{
-			"fieldname": "gap_percent",
-			"label": _("Gap %"),
-			"fieldtype": "Percent",
-			"precision": 1,
-			"width": 90,
-		},
-		money("open_amount", _("Open Pipeline")),
-		money("commit", _("Commit")),
-		money("best_case", _("Best Case")),
+		col.sales_person(),
+		col.money("top_down", _("Top-down Plan")),
+		col.money("internal", _("Internal Plan (Weighted)"), 170),
+		col.money("gap", _("Gap")),
+		col.percent("gap_percent", _("Gap %")),
+		col.money("open_amount", _("Open Pipeline")),
+		col.money("commit", _("Commit")),
+		col.money("best_case", _("Best Case")),
 		# the forecast category, not to be confused with the whole "Open Pipeline"
-		money("pipeline", _("Pipeline (Category)")),
+		col.money("pipeline", _("Pipeline (Category)")),
 		{"fieldname": "deals", "label": _("Open Deals"), "fieldtype": "Int", "width": 90},
-		{
-			"fieldname": "currency",
-			"label": _("Currency"),
-			"fieldtype": "Link",
-			"options": "Currency",
-			"hidden": 1,
-		},
+		col.currency(),
 	]

@@ -32,6 +32,7 @@ from frappe import _
 from frappe.utils import flt, getdate, nowdate
 
 from sales_drive import plans
+from sales_drive import report_columns as col
 from sales_drive.engine import plan as engine
 
 ZERO = Decimal(0)
@@ -213,43 +214,16 @@ def get_summary(figures, person=None):
 
 
 def get_columns():
-	def money(fieldname, label, width=140):  # department totals need the room
-		return {
-			"fieldname": fieldname,
-			"label": label,
-			"fieldtype": "Currency",
-			"options": "currency",
-			"width": width,
-		}
-
 	return [
-		{
-			"fieldname": "sales_person",
-			"label": _("Sales Person"),
-			"fieldtype": "Link",
-			"options": "Sales Person",
-			"width": 180,
-		},
-		money("allocation", _("Allocation")),
-		money("plan_to_date", _("Plan to Date")),
-		money("fact_to_date", _("Fact to Date")),
-		{
-			"fieldname": "percent_done",
-			"label": _("% Done"),
-			"fieldtype": "Percent",
-			"precision": 1,
-			"width": 90,
-		},
-		money("today_target", _("Today's Target")),
-		money("carried_in", _("Carried In")),
-		money("forecast", _("Forecast at Current Pace"), 160),
-		{
-			"fieldname": "currency",
-			"label": _("Currency"),
-			"fieldtype": "Link",
-			"options": "Currency",
-			"hidden": 1,
-		},
+		col.sales_person(),
+		col.money("allocation", _("Allocation")),
+		col.money("plan_to_date", _("Plan to Date")),
+		col.money("fact_to_date", _("Fact to Date")),
+		col.percent("percent_done", _("% Done")),
+		col.money("today_target", _("Today's Target")),
+		col.money("carried_in", _("Carried In")),
+		col.money("forecast", _("Forecast at Current Pace"), 160),
+		col.currency(),
 	]
 
 
