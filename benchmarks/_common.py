@@ -111,3 +111,49 @@ def write_result(name: str, data: dict, out: str | None = None) -> Path:
 	path.parent.mkdir(parents=True, exist_ok=True)
 	path.write_text(json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n")
 	return path
+
+
+class Captured:
+	"""Record the SQL statements run through ``frappe.db.sql`` while active whose text contains
+	``needle`` (lower case; by default those over the transition log)."""
+
+	def __init__(self, frappe, needle="from `tabsales stage transition log`"):
+		self.frappe = frappe
+		self.needle = needle
+		self.queries = []
+
+	def __enter__(self):
+		db = self.frappe.db
+		self.original = db.sql
+
+		def sql(query, values=(), *args, **kwargs):
+			if self.needle in " ".join(str(query).split()).lower():
+				self.queries.append((str(query), values))
+			return self.original(query, values, *args, **kwargs)
+
+		db.sql = sql
+		return self
+
+	def __exit__(self, *exc):
+		self.frappe.db.sql = self.original
+
+
+def explain(frappe, query, values):
+	"""MariaDB's plan of a query, the informative columns only."""
+	try:
+		rows = frappe.db.sql("explain " + query, values, as_dict=True)
+	except Exception as e:  # pragma: no cover - informative only
+		return [{"error": str(e)}]
+	return [{k: r.get(k) for k in ("select_type", "table", "type", "key", "rows", "Extra")} for r in rows]
+
+
+def run_rolled_back(args, name: str, run):
+	"""Connect, ``run(frappe)``, roll everything back, write the result JSON and say where."""
+	frappe = connect(args.site, args.sites_path)
+	try:
+		result = run(frappe)
+	finally:
+		frappe.db.rollback()
+		frappe.destroy()
+	print(f"\nwritten {write_result(name, result, args.out)}")
+	return result

@@ -83,13 +83,7 @@ def main():
 	p = common.parser(__doc__.splitlines()[0])
 	p.add_argument("--runs", type=int, default=7)
 	args = p.parse_args()
-	frappe = common.connect(args.site, args.sites_path)
-	try:
-		result = run(frappe, max(args.runs, 5))
-	finally:
-		frappe.db.rollback()
-		frappe.destroy()
-	print(f"\nwritten {common.write_result('base_burn', result, args.out)}")
+	common.run_rolled_back(args, "base_burn", lambda frappe: run(frappe, max(args.runs, 5)))
 
 
 if __name__ == "__main__":

@@ -46,15 +46,11 @@ def main():
 	p.add_argument("--to-date", help="end of the period (default today)")
 	p.add_argument("--wait", type=int, default=0, help="poll up to this many seconds for the report module to exist")
 	args = p.parse_args()
-	frappe = common.connect(args.site, args.sites_path)
-	try:
-		module = load_report(frappe, args.wait)
-		result = run(frappe, module, max(5, args.runs), args.months, args.to_date)
-	finally:
-		frappe.db.rollback()
-		frappe.destroy()
-	path = common.write_result("funnel_report", result, args.out)
-	print(f"\nwritten {path}")
+	common.run_rolled_back(
+		args,
+		"funnel_report",
+		lambda frappe: run(frappe, load_report(frappe, args.wait), max(5, args.runs), args.months, args.to_date),
+	)
 
 
 def load_report(frappe, wait: int):
@@ -70,35 +66,7 @@ def load_report(frappe, wait: int):
 			time.sleep(min(30, max(1, deadline - time.time())))
 
 
-class Captured:
-	"""Record the SQL statements run through frappe.db.sql while active."""
 
-	def __init__(self, frappe):
-		self.frappe = frappe
-		self.queries = []
-
-	def __enter__(self):
-		db = self.frappe.db
-		self.original = db.sql
-
-		def sql(query, values=(), *args, **kwargs):
-			if "from `tabsales stage transition log`" in " ".join(str(query).split()).lower():
-				self.queries.append((str(query), values))
-			return self.original(query, values, *args, **kwargs)
-
-		db.sql = sql
-		return self
-
-	def __exit__(self, *exc):
-		self.frappe.db.sql = self.original
-
-
-def explain(frappe, query, values):
-	try:
-		rows = frappe.db.sql("explain " + query, values, as_dict=True)
-	except Exception as e:  # pragma: no cover - informative only
-		return [{"error": str(e)}]
-	return [{k: r.get(k) for k in ("table", "type", "key", "rows", "Extra")} for r in rows]
 
 
 def run(frappe, module, runs, months, to_date):
@@ -134,14 +102,14 @@ def run(frappe, module, runs, months, to_date):
 	shapes = {}
 	plans = {}
 	for name, fn in cases.items():  # warm-up, and what each returns
-		with Captured(frappe) as cap:
+		with common.Captured(frappe) as cap:
 			out = fn()
 		if name == "baseline_sql":
 			shapes[name] = {"rows": len(out), "transitions": int(sum(r[1] for r in out))}
-			plans[name] = explain(frappe, BASELINE, {"start": start, "end": end})
+			plans[name] = common.explain(frappe, BASELINE, {"start": start, "end": end})
 		else:
 			shapes[name] = {"rows": len(out[1]), "columns": len(out[0])}
-			plans[name] = [{"query": " ".join(q.split())[:600], "plan": explain(frappe, q, v)} for q, v in cap.queries]
+			plans[name] = [{"query": " ".join(q.split())[:600], "plan": common.explain(frappe, q, v)} for q, v in cap.queries]
 	times = common.interleaved(cases, runs)
 	med = {name: common.median(ts) for name, ts in times.items()}
 	baseline = med["baseline_sql"]

@@ -52,14 +52,7 @@ def main():
 	p.add_argument("--day", default="2026-10-20", help="the report's day (default 2026-10-20)")
 	p.add_argument("--plan-as-is", action="store_true", help="do not add every Sales Person to the day's plan")
 	args = p.parse_args()
-	frappe = common.connect(args.site, args.sites_path)
-	try:
-		result = run(frappe, max(5, args.runs), args.day, not args.plan_as_is)
-	finally:
-		frappe.db.rollback()
-		frappe.destroy()
-	path = common.write_result("morning_report", result, args.out)
-	print(f"\nwritten {path}")
+	common.run_rolled_back(args, "morning_report", lambda frappe: run(frappe, max(5, args.runs), args.day, not args.plan_as_is))
 
 
 def plan_everyone(frappe, day, persons) -> int:

@@ -60,15 +60,9 @@ def main():
 		help="measure again with the covering indexes of INDEXES (then dropped)",
 	)
 	args = p.parse_args()
-	frappe = common.connect(args.site, args.sites_path)
-	try:
-		plan = prepare(frappe, args)
-		result = run(frappe, plan, max(5, args.runs), args.try_indexes)
-	finally:
-		frappe.db.rollback()
-		frappe.destroy()
-	path = common.write_result("plan_vs_fact", result, args.out)
-	print(f"\nwritten {path}")
+	common.run_rolled_back(
+		args, "plan_vs_fact", lambda frappe: run(frappe, prepare(frappe, args), max(5, args.runs), args.try_indexes)
+	)
 
 
 def prepare(frappe, args):
@@ -91,36 +85,7 @@ def prepare(frappe, args):
 	return frappe.get_doc("Sales Plan", plan)
 
 
-class Captured:
-	"""Record the SQL statements over the fact basis run through frappe.db.sql while active."""
 
-	def __init__(self, frappe, needle):
-		self.frappe = frappe
-		self.needle = needle
-		self.queries = []
-
-	def __enter__(self):
-		db = self.frappe.db
-		self.original = db.sql
-
-		def sql(query, values=(), *args, **kwargs):
-			if self.needle in " ".join(str(query).split()).lower():
-				self.queries.append((str(query), values))
-			return self.original(query, values, *args, **kwargs)
-
-		db.sql = sql
-		return self
-
-	def __exit__(self, *exc):
-		self.frappe.db.sql = self.original
-
-
-def explain(frappe, query, values):
-	try:
-		rows = frappe.db.sql("explain " + query, values, as_dict=True)
-	except Exception as e:  # pragma: no cover - informative only
-		return [{"error": str(e)}]
-	return [{k: r.get(k) for k in ("select_type", "table", "type", "key", "rows", "Extra")} for r in rows]
 
 
 def measure(cases, shapes, runs):
@@ -225,11 +190,11 @@ def run(frappe, plan, runs, try_idx=False):
 	}
 	shapes, plans_ = {}, {}
 	for name, fn in cases.items():  # warm-up, and what each returns
-		with Captured(frappe, "from `tabsales invoice`") as cap:
+		with common.Captured(frappe, "from `tabsales invoice`") as cap:
 			out = fn()
 		if name == "baseline_sql":
 			shapes[name] = {"rows": len(out), "fact": str(sum(Decimal(str(r[2])) for r in out))}
-			plans_[name] = explain(frappe, BASELINE, values)
+			plans_[name] = common.explain(frappe, BASELINE, values)
 		else:
 			shapes[name] = {
 				"rows": len(out[1]),
@@ -237,7 +202,7 @@ def run(frappe, plan, runs, try_idx=False):
 				"fact_to_date": out[1][-1]["fact_to_date"],
 			}
 			plans_[name] = [
-				{"query": " ".join(q.split())[:900], "plan": explain(frappe, q, v)} for q, v in cap.queries
+				{"query": " ".join(q.split())[:900], "plan": common.explain(frappe, q, v)} for q, v in cap.queries
 			]
 	# the report's department fact = the Sales Team split (the baseline) + invoices without a Sales Team
 	no_team = frappe.db.sql(

@@ -30,7 +30,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _common as common  # noqa: E402
-from funnel_report import Captured, explain  # noqa: E402
 
 REPORT = "sales_drive.sales_drive.report.step_probabilities.step_probabilities"
 AIM_S = 2.0
@@ -45,14 +44,7 @@ def main():
 	p.add_argument("--months", type=int, default=12, help="the window in months (default 12)")
 	p.add_argument("--to-date", help="end of the window (default today)")
 	args = p.parse_args()
-	frappe = common.connect(args.site, args.sites_path)
-	try:
-		result = run(frappe, max(5, args.runs), args.months, args.to_date)
-	finally:
-		frappe.db.rollback()
-		frappe.destroy()
-	path = common.write_result("step_probabilities", result, args.out)
-	print(f"\nwritten {path}")
+	common.run_rolled_back(args, "step_probabilities", lambda frappe: run(frappe, max(5, args.runs), args.months, args.to_date))
 
 
 def run(frappe, runs, months, to_date):
@@ -93,15 +85,15 @@ def run(frappe, runs, months, to_date):
 	}
 	shapes, plans = {}, {}
 	for name, fn in cases.items():  # warm-up, and what each returns
-		with Captured(frappe) as cap:
+		with common.Captured(frappe) as cap:
 			out = fn()
 		if name == "baseline_sql":
 			shapes[name] = {"rows": len(out)}
-			plans[name] = explain(frappe, BASELINE, {"start": start, "end": end})
+			plans[name] = common.explain(frappe, BASELINE, {"start": start, "end": end})
 		else:
 			shapes[name] = {"rows": len(out[1]), "first_rows": out[1][:3]}
 			plans[name] = [
-				{"query": " ".join(q.split())[:900], "plan": explain(frappe, q, v)} for q, v in cap.queries
+				{"query": " ".join(q.split())[:900], "plan": common.explain(frappe, q, v)} for q, v in cap.queries
 			]
 	times = common.interleaved(cases, runs)
 	med = {name: common.median(ts) for name, ts in times.items()}
