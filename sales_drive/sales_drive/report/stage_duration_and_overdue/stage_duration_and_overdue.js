@@ -17,16 +17,7 @@ function sd_load_steps(report) {
 frappe.query_reports["Stage Duration and Overdue"] = {
 	sales_drive_summary_precision: true,
 	filters: [
-		{
-			fieldname: "document_type",
-			label: __("Document Type"),
-			fieldtype: "Select",
-			options: [
-				{ value: "Opportunity", label: __("Opportunity") },
-				{ value: "Lead", label: __("Lead") },
-			],
-			default: "Opportunity",
-			reqd: 1,
+		sales_drive.reports.document_type({
 			on_change(report) {
 				sd_load_steps(report);
 				if (report.get_filter_value("step")) {
@@ -35,7 +26,7 @@ frappe.query_reports["Stage Duration and Overdue"] = {
 					report.refresh();
 				}
 			},
-		},
+		}),
 		sales_drive.reports.company(),
 		sales_drive.reports.regulation(),
 		{
