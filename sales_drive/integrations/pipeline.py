@@ -23,6 +23,8 @@ class StageGateError(frappe.ValidationError):
 
 
 UNKNOWN_DURATION = -1
+# what regulations.for_record reads of a Lead: its regulation, its segment (see segment_of), its step
+LEAD_REGULATION_FIELDS = ["name", "sd_regulation", "sd_step", "territory", "source", "customer"]
 LOST_STATUSES = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "Lost Quotation")}
 
 
@@ -158,13 +160,17 @@ def _throw(doc, old, new, lines):
 
 
 def _check_lead_conversion(doc):
-	if not regulations.rules("Lead") or not frappe.db.exists("Lead", doc.party_name):
+	if not regulations.rules("Lead"):
 		return
-	lead_active = regulations.for_record(frappe.get_doc("Lead", doc.party_name))
+	# one read of what the lead's regulation depends on (its own, else its segment) and its step
+	lead = frappe.db.get_value("Lead", doc.party_name, LEAD_REGULATION_FIELDS, as_dict=True)
+	if not lead:
+		return
+	lead.doctype = "Lead"
+	lead_active = regulations.for_record(lead)
 	if not lead_active:
 		return
-	lead_step = frappe.db.get_value("Lead", doc.party_name, "sd_step")
-	problem = gates.conversion_problem(lead_active.regulation, doc.party_name, lead_step)
+	problem = gates.conversion_problem(lead_active.regulation, doc.party_name, lead.sd_step)
 	if not problem:
 		return
 	if cint(doc.get("sd_gate_override")) and (doc.get("sd_override_reason") or "").strip():
