@@ -113,12 +113,7 @@ def plan_rows(day: date, to_day: date | None = None) -> tuple[list[PlanRow], str
 		persons = {a.sales_person for a in plan.allocations} - set(plan_of)
 		if not persons:
 			continue
-		facts: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
-		for fact_day, person, amount in plans.fact_rows(
-			plan.basis, plan.company, plan.from_date, to_day or day
-		):
-			if person in persons:
-				facts[(fact_day, person)] += amount
+		facts = plans.facts_for(plan, to_date=to_day or day, persons=persons)
 		rows.extend(plans.compute(plan, facts=facts, persons=persons))
 		plan_of.update(dict.fromkeys(persons, name))
 		currency = currency or plan.currency

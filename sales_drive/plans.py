@@ -24,8 +24,8 @@ import frappe
 from frappe.utils import getdate, now_datetime, nowdate
 
 from sales_drive import regulations
-from sales_drive.queries import person_of_user
 from sales_drive.engine import plan as engine
+from sales_drive.queries import person_of_user
 
 BASES = ("Sales Invoice", "Sales Order", "Payment Entry")
 DATE_FIELD = {"Sales Invoice": "posting_date", "Sales Order": "transaction_date", "Payment Entry": "posting_date"}
@@ -79,10 +79,11 @@ def fact_rows(basis: str, company: str, from_date, to_date) -> list[tuple[date, 
 	return [(getdate(day), person, Decimal(str(amount or 0))) for day, person, amount in rows if person]
 
 
-def facts_for(plan) -> dict[tuple[date, str], Decimal]:
-	persons = {a.sales_person for a in plan.allocations}
+def facts_for(plan, to_date=None, persons=None) -> dict[tuple[date, str], Decimal]:
+	"""(day, person) -> fact of the plan's people (or ``persons``) from its start to its end (or ``to_date``)."""
+	persons = persons if persons is not None else {a.sales_person for a in plan.allocations}
 	facts: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
-	for day, person, amount in fact_rows(plan.basis, plan.company, plan.from_date, plan.to_date):
+	for day, person, amount in fact_rows(plan.basis, plan.company, plan.from_date, to_date or plan.to_date):
 		if person in persons:
 			facts[(day, person)] += amount
 	return facts

@@ -77,13 +77,9 @@ def get_plan(name):
 def fetch_facts(plan, as_of, persons):
 	"""(day, person) -> fact up to ``as_of``, from ONE grouped query over the plan's basis."""
 	from_date, to_date = getdate(plan.from_date), min(getdate(plan.to_date), as_of)
-	facts = defaultdict(Decimal)
 	if to_date < from_date:
-		return facts
-	for day, person, amount in plans.fact_rows(plan.basis, plan.company, from_date, to_date):
-		if person in persons:
-			facts[(day, person)] += amount
-	return facts
+		return defaultdict(Decimal)
+	return plans.facts_for(plan, to_date=to_date, persons=persons)
 
 
 def per_person(rows, persons, amounts, facts, days, as_of):
