@@ -31,6 +31,7 @@ from frappe.utils import getdate, now_datetime, nowdate
 
 from sales_drive.engine import checkups as engine
 from sales_drive.engine.problems import Problem
+from sales_drive.queries import users_of
 
 DOCTYPE = "Sales Task"
 SETTERS = frozenset({"Sales Team Lead", "Sales Manager", "System Manager"})
@@ -87,14 +88,7 @@ def sees_all(user: str) -> bool:
 
 def user_of(sales_person: str | None) -> str | None:
 	"""The user of the Sales Person's Employee."""
-	if not sales_person:
-		return None
-	rows = frappe.db.sql(
-		"""select e.user_id from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
-		where sp.name = %s""",
-		sales_person,
-	)
-	return rows[0][0] if rows and rows[0][0] else None
+	return users_of([sales_person]).get(sales_person) if sales_person else None
 
 
 def _team_sql(user_sql: str, person_sql: str) -> str:

@@ -33,6 +33,7 @@ from frappe.utils import add_days, get_first_day, get_last_day, getdate, now_dat
 from sales_drive import control, messages, plans, regulations
 from sales_drive.engine import kpi as engine
 from sales_drive.engine.problems import Problem
+from sales_drive.queries import users_of
 
 KEY_OF_LABEL = {m.label: m.key for m in engine.METRICS.values()}
 ZERO = Decimal(0)
@@ -159,19 +160,6 @@ def plan_covering(company: str, start, end):
 
 
 # ----------------------------------------------------------------------------- facts (one grouped query each)
-
-
-def users_of(persons: list[str]) -> dict[str, str]:
-	"""person → user, one query."""
-	if not persons:
-		return {}
-	return dict(
-		frappe.db.sql(
-			"""select sp.name, e.user_id from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
-			where sp.name in %(persons)s and ifnull(e.user_id, '') != ''""",
-			{"persons": persons},
-		)
-	)
 
 
 def _by_user(rows, person_of_user) -> dict[str, Decimal]:
@@ -467,7 +455,7 @@ def compute_scorecards(scheme_name: str, day=None) -> list[str]:
 			"best_bonus": r.best_bonus, "total": r.total, "best_of_period": int(r.person in ctx["winners"]),
 			"computed_on": now})
 		doc.set("lines", [])
-		for c, line in zip(ctx["scheme"].components, r.lines):
+		for c, line in zip(ctx["scheme"].components, r.lines, strict=False):
 			doc.append("lines", {"metric": engine.METRICS[line.metric].label, "metric_key": line.metric,
 				"weight": line.weight, "target": line.target, "fact": line.fact, "achieved": line.achieved,
 				"payout_percent": line.payout_percent, "amount": line.amount, "payout": line.payout,

@@ -17,6 +17,7 @@ from frappe.utils.caching import request_cache
 from sales_drive import regulations
 from sales_drive.engine import kpi as kpi_engine
 from sales_drive.engine import models as engine
+from sales_drive.queries import person_of_user
 from sales_drive.setup.custom_fields import OWNER_FIELD
 
 SETTINGS = "Sales Drive Settings"
@@ -286,11 +287,8 @@ def _audit(result: dict):
 def specialisation_of(user: str) -> str | None:
 	"""The specialisation of the user's Sales Person (cached for the request)."""
 	row = frappe.db.sql(
-		"""select sp.sd_specialisation from `tabSales Person` sp
-		join `tabEmployee` e on e.name = sp.employee
-		where e.user_id = %s and sp.enabled = 1 and sp.is_group = 0
-		order by sp.lft limit 1""",
-		user,
+		f"select sd_specialisation from `tabSales Person` where name = {person_of_user('%(user)s')}",
+		{"user": user},
 	)
 	return row[0][0] if row else None
 
