@@ -42,6 +42,7 @@ doc_events = {
 		"validate": ["sales_drive.integrations.pipeline.validate", "sales_drive.integrations.cooling.opportunity_validate"],
 		"on_update": ["sales_drive.integrations.pipeline.on_update", "sales_drive.integrations.cooling.opportunity_on_update"],
 		"after_insert": "sales_drive.integrations.pipeline.after_insert",
+		"before_validate": "sales_drive.integrations.pipeline.before_validate",
 	},
 	# base cooling: no contact with a cooling party (sales_drive/integrations/cooling.py)
 	"Quotation": {"on_update_after_submit": "sales_drive.integrations.cooling.quotation_on_update_after_submit"},

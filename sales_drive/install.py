@@ -8,15 +8,17 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from sales_drive import regulations
-from sales_drive.engine import defaults
+from sales_drive.engine import defaults, rollout
 from sales_drive.engine.regulation import Regulation
-from sales_drive.setup.custom_fields import CUSTOM_FIELDS, PROPERTY_SETTERS, by_doctype
+from sales_drive.setup.custom_fields import CUSTOM_FIELDS, PROPERTY_SETTERS, RETIRED_PROPERTY_SETTERS, by_doctype
 
 ROLES = ("Sales Coach", "Sales Team Lead")
 LOG_INDEXES = {
 	"sd_log_doctype_time": "(reference_doctype, transition_time)",
 	"sd_log_doctype_name": "(reference_doctype, reference_name)",
 }
+# the Gate Compliance report groups observations of a period
+OBSERVATION_INDEXES = {"sd_obs_regulation_time": "(regulation, occurred_on)", "sd_obs_time": "(occurred_on)"}
 
 
 def after_install():
@@ -98,6 +100,12 @@ def create_roles():
 def create_property_setters():
 	from frappe.custom.doctype.property_setter.property_setter import make_property_setter
 
+	for ps in RETIRED_PROPERTY_SETTERS:
+		filters = {"doc_type": ps["doctype"], "field_name": ps["fieldname"], "property": ps["property"], "module": "Sales Drive"}
+		if frappe.db.exists("Property Setter", filters):
+			frappe.db.delete("Property Setter", filters)
+			frappe.clear_cache(doctype=ps["doctype"])
+
 	for ps in PROPERTY_SETTERS:
 		make_property_setter(
 			ps["doctype"],
@@ -117,11 +125,14 @@ def create_property_setters():
 
 
 def add_log_indexes():
-	table = "tabSales Stage Transition Log"
-	existing = {row[2] for row in frappe.db.sql(f"show index from `{table}`")}
-	for name, columns in LOG_INDEXES.items():
-		if name not in existing:
-			frappe.db.sql_ddl(f"alter table `{table}` add index `{name}` {columns}")
+	for doctype, indexes in (("Sales Stage Transition Log", LOG_INDEXES), ("Sales Gate Observation", OBSERVATION_INDEXES)):
+		table = f"tab{doctype}"
+		if not frappe.db.table_exists(doctype):
+			continue
+		existing = {row[2] for row in frappe.db.sql(f"show index from `{table}`")}
+		for name, columns in indexes.items():
+			if name not in existing:
+				frappe.db.sql_ddl(f"alter table `{table}` add index `{name}` {columns}")
 
 
 def regulation_doc(reg: Regulation) -> dict:
@@ -131,6 +142,12 @@ def regulation_doc(reg: Regulation) -> dict:
 		"pipeline": reg.doctype,
 		"is_active": 1,
 		"allow_backward": 1 if reg.allow_backward else 0,
+		# a fresh install watches first (METHOD.md §7): the head of sales switches to Enforce
+		"rollout_mode": rollout.DEFAULT_MODE,
+		"stage_mapping": [
+			{"erpnext_value": value, "step": step}
+			for value, step in rollout.default_mapping(reg.doctype, [s.name for s in reg.steps]).items()
+		],
 		"steps": [
 			{
 				"step": s.name,

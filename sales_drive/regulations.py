@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import frappe
 from frappe.utils import cint, getdate
 
-from sales_drive.engine import segments
+from sales_drive.engine import rollout, segments
 from sales_drive.engine.regulation import Criterion, Regulation, Step
 from sales_drive.engine.segments import SegmentRule
 from sales_drive.engine.workdays import Calendar
@@ -31,6 +31,17 @@ class Active:
 	holiday_list: str | None
 	company: str | None
 	assign_to_account_manager: bool = False
+	mode: str = rollout.ENFORCE
+	# ERPNext value of the step field (Sales Stage / Lead status) -> step, for adopting records
+	mapping: tuple[tuple[str, str], ...] = ()
+
+	@property
+	def stage_map(self) -> dict[str, str]:
+		return dict(self.mapping)
+
+	def resolve(self, value: str | None) -> str | None:
+		"""The step a value of the step field stands for (the step itself, else its mapping)."""
+		return rollout.resolve_step(value, self.regulation.order(), self.stage_map)
 
 
 def from_doc(doc) -> Regulation:
@@ -112,7 +123,16 @@ def _load_regulation(name: str):
 		return ""  # cached "none": a falsy value that is not None
 	doc = frappe.get_doc("Sales Pipeline Regulation", name)
 	return Active(
-		from_doc(doc), doc.holiday_list, doc.company, bool(cint(doc.get("assign_to_account_manager")))
+		from_doc(doc),
+		doc.holiday_list,
+		doc.company,
+		bool(cint(doc.get("assign_to_account_manager"))),
+		mode=doc.get("rollout_mode") or rollout.ENFORCE,
+		mapping=tuple(
+			(row.erpnext_value.strip(), row.step.strip())
+			for row in doc.get("stage_mapping") or []
+			if row.erpnext_value and row.step
+		),
 	)
 
 

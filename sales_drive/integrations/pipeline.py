@@ -9,12 +9,14 @@ assignment once the save has gone through. Every path that saves a document
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import frappe
 from frappe import _
-from frappe.utils import cint, get_datetime, now_datetime, time_diff_in_hours
+from frappe.utils import cint, get_datetime, getdate, now_datetime, time_diff_in_hours
 
 from sales_drive import facts, messages, regulations, sales_models
-from sales_drive.engine import gates, handoff
+from sales_drive.engine import gates, handoff, rollout
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
 
 
@@ -24,8 +26,19 @@ class StageGateError(frappe.ValidationError):
 
 UNKNOWN_DURATION = -1
 # what regulations.for_record reads of a Lead: its regulation, its segment (see segment_of), its step
-LEAD_REGULATION_FIELDS = ["name", "sd_regulation", "sd_step", "territory", "source", "customer"]
+LEAD_REGULATION_FIELDS = ["name", "sd_regulation", "sd_step", "status", "lead_owner", "territory", "source", "customer"]
 LOST_STATUSES = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "Lost Quotation")}
+
+
+def before_validate(doc, method=None):
+	"""Remember the party an Opportunity was sent with, before ERPNext's own ``validate`` runs.
+
+	ERPNext makes a Lead for an Opportunity that has only a contact e-mail
+	(``make_new_lead_if_required``); that lead is born with the opportunity and
+	is not a lead being converted, so the conversion check leaves it alone.
+	"""
+	if doc.doctype == "Opportunity" and doc.flags.get("sd_party_given") is None:
+		doc.flags.sd_party_given = bool(doc.get("party_name"))
 
 
 def validate(doc, method=None):
@@ -33,6 +46,8 @@ def validate(doc, method=None):
 		return
 	before = None if doc.is_new() else doc.get_doc_before_save()
 	_keep_regulation(doc, before)
+	if doc.doctype == "Opportunity" and _party_changed(doc, before):
+		_check_lead_conversion(doc)
 	active = regulations.for_record(doc)
 	if not active:
 		return
@@ -41,27 +56,38 @@ def validate(doc, method=None):
 		_move_regulation(doc, before, active, doc.flags.pop("sd_move_to"), doc.flags.pop("sd_move_reason", ""))
 		return
 	reg = active.regulation
-	old = before.get(field) if before else None
-	if doc.is_new() and not doc.get(field):
-		doc.set(field, reg.first_step())
-	new = doc.get(field)
+	# Observe never writes ERPNext's own fields (an Opportunity's Sales Stage, the owner on hand-off)
+	writes = rollout.rewrites_fields(active.mode)
+	may_set_step = writes or field.startswith("sd_")
+	raw_old = before.get(field) if before else None
+	old = active.resolve(raw_old) or raw_old
+	new = _step_of(doc, active, field)
+	if may_set_step and new and doc.get(field) != new:
+		doc.set(field, new)
 	log = []
 
-	if doc.doctype == "Opportunity" and doc.is_new() and doc.opportunity_from == "Lead" and doc.party_name:
-		_check_lead_conversion(doc)
-
-	kind = gates.classify(reg, old, new)
-	if kind != gates.SAME or doc.is_new():
-		needs = gates.needed_facts(reg, old, new)
-		verdict = gates.evaluate(reg, old, new, facts.gather(doc, needs), labels=_labels(doc))
-		decision = gates.decide(
-			verdict, cint(doc.get("sd_gate_override")), doc.get("sd_override_reason"), regulations.may_override()
-		)
-		if not decision.allowed:
-			_throw(doc, old, new, messages.render_all(decision.errors))
-		log.append(_enter_step(doc, active, before, old, new, verdict, decision))
-		if doc.is_new() and active.assign_to_account_manager:
-			_give_to_account_manager(doc, log[-1])
+	if not doc.is_new() and not doc.get("sd_regulation") and old == new:
+		# a record made before the app (or before its regulation) is bound on its first save
+		log.append(_adopted_row(doc, active, new))
+	else:
+		kind = gates.classify(reg, old, new)
+		if kind != gates.SAME or doc.is_new():
+			needs = gates.needed_facts(reg, old, new)
+			verdict = gates.evaluate(reg, old, new, facts.gather(doc, needs), labels=_labels(doc))
+			decision = gates.decide(
+				verdict, cint(doc.get("sd_gate_override")), doc.get("sd_override_reason"), regulations.may_override()
+			)
+			out = rollout.outcome(active.mode, decision.allowed)
+			if out.refuse:
+				_throw(doc, old, new, messages.render_all(decision.errors))
+			if out.warn:
+				_warn(doc, old, new, messages.render_all(verdict.missing))
+			if out.record:
+				observe(doc, active, "Move", old, new, verdict.missing)
+			log.append(_enter_step(doc, active, before, old, new, verdict, decision, enforced=not out.record, writes=writes))
+			if doc.is_new() and active.assign_to_account_manager and writes:
+				_give_to_account_manager(doc, log[-1])
+	doc.sd_regulation = reg.name
 
 	_sync_checklist(doc, reg, new)
 	_stamp_ticks(doc, before)
@@ -69,13 +95,42 @@ def validate(doc, method=None):
 		doc.flags.sd_log = (doc.flags.sd_log or []) + log
 	doc.sd_gate_override = 0
 	doc.sd_override_reason = None
-	sales_models.check_assistant(doc, reg, old, new)
+	if active.mode == rollout.ENFORCE:
+		sales_models.check_assistant(doc, reg, old, new)
+
+
+def _step_of(doc, active, field):
+	"""The step the record is in after this save: its step field resolved through the stage mapping.
+
+	A new record sent without a step (or a Lead, whose step field is ours)
+	starts where its ERPNext value maps, else in the first step.
+	"""
+	raw = doc.get(field)
+	if raw:
+		return active.resolve(raw) or raw
+	if doc.doctype == "Lead":
+		return active.resolve(doc.get("status")) or active.regulation.first_step()
+	if doc.is_new():
+		return active.regulation.first_step()
+	return raw
+
+
+def _party_changed(doc, before) -> bool:
+	"""An Opportunity now made from a lead it was not made from before (insert, or the party edited)."""
+	if doc.get("opportunity_from") != "Lead" or not doc.get("party_name"):
+		return False
+	if doc.is_new() or before is None:
+		return True
+	return (before.get("opportunity_from"), before.get("party_name")) != ("Lead", doc.party_name)
 
 
 def on_update(doc, method=None):
 	rows = doc.flags.pop("sd_log", None) if doc.flags.get("sd_log") else None
 	if rows:
 		write_log(doc, rows)
+	observed = doc.flags.pop("sd_observed", None) if doc.flags.get("sd_observed") else None
+	if observed:
+		write_observations(observed)
 	assignee = doc.flags.pop("sd_assign", None) if doc.flags.get("sd_assign") else None
 	if assignee:
 		_assign(doc, assignee)
@@ -98,7 +153,9 @@ def on_change(doc, method=None):
 	key = (before.get("status"), doc.get("status"))
 	if doc.flags.sd_status_logged == key:
 		return
-	row = _status_event(doc, before, doc.get(STEP_FIELD[doc.doctype]))
+	active = regulations.for_record(doc)
+	raw = doc.get(STEP_FIELD[doc.doctype])
+	row = _status_event(doc, before, active.resolve(raw) or raw)
 	if row:
 		write_log(doc, [row])
 		doc.flags.sd_status_logged = key
@@ -159,7 +216,19 @@ def _throw(doc, old, new, lines):
 	frappe.throw(f"{body}<br><br>{hint}", exc=StageGateError, title=title)
 
 
+def _warn(doc, old, new, lines):
+	"""Warn mode: the save goes through; the user sees what Enforce would ask for."""
+	title = _("Stage gate not met: {0} moved from {1} to {2}").format(
+		_(doc.doctype), _(old) if old else _("(none)"), _(new) if new else _("(none)")
+	)
+	body = "<br>".join(f"• {line}" for line in lines)
+	hint = _("The regulation is in Warn mode: the save went through. Once it is enforced, this move will be refused.")
+	frappe.msgprint(f"{body}<br><br>{hint}", title=title, indicator="orange", alert=False)
+
+
 def _check_lead_conversion(doc):
+	if not doc.flags.get("sd_party_given", True):
+		return  # ERPNext made this lead from the opportunity's own contact, in this very save
 	if not regulations.rules("Lead"):
 		return
 	# one read of what the lead's regulation depends on (its own, else its segment) and its step
@@ -170,16 +239,88 @@ def _check_lead_conversion(doc):
 	lead_active = regulations.for_record(lead)
 	if not lead_active:
 		return
-	problem = gates.conversion_problem(lead_active.regulation, doc.party_name, lead.sd_step)
+	step = lead.sd_step or lead_active.resolve(lead.status)
+	problem = gates.conversion_problem(lead_active.regulation, doc.party_name, step)
 	if not problem:
 		return
 	if cint(doc.get("sd_gate_override")) and (doc.get("sd_override_reason") or "").strip():
 		if regulations.may_override():
 			return
-	frappe.throw(messages.render(problem), exc=StageGateError, title=_("Lead not qualified yet"))
+	out = rollout.outcome(lead_active.mode, allowed=False)
+	if out.refuse:
+		frappe.throw(messages.render(problem), exc=StageGateError, title=_("Lead not qualified yet"))
+	if out.warn:
+		frappe.msgprint(
+			messages.render(problem)
+			+ "<br><br>"
+			+ _("The regulation is in Warn mode: the save went through. Once it is enforced, this will be refused."),
+			title=_("Lead not qualified yet"),
+			indicator="orange",
+		)
+	observe(lead, lead_active, "Conversion", step, problem.params.get("step"), [problem], owner=lead.lead_owner, flags_of=doc)
 
 
-def _enter_step(doc, active, before, old, new, verdict, decision):
+def observe(doc, active, kind, from_step, to_step, missing, owner=None, flags_of=None):
+	"""Record a move (or a lead conversion) Enforce would refuse: one row per missing criterion.
+
+	The rows are written after the save has gone through (``on_update`` of
+	``flags_of``, the document being saved).
+	"""
+	now = now_datetime()
+	owner = owner or doc.get(OWNER_FIELD[doc.doctype]) or doc.get("owner") or frappe.session.user
+	rows = [
+		{
+			"reference_doctype": doc.doctype,
+			"reference_name": doc.name,
+			"regulation": active.regulation.name,
+			"mode": active.mode,
+			"kind": kind,
+			"occurred_on": now,
+			"week": getdate(now) - timedelta(days=getdate(now).weekday()),
+			"user": frappe.session.user,
+			"record_owner": owner,
+			"from_step": from_step or "",
+			"to_step": to_step or "",
+			"criterion": rollout.criterion_key(p)[:140],
+			"message": p.english(),
+		}
+		for p in missing
+	]
+	target = flags_of or doc
+	target.flags.sd_observed = (target.flags.sd_observed or []) + rows
+
+
+def write_observations(rows):
+	"""Insert gate observations in one statement."""
+	now = now_datetime()
+	user = frappe.session.user
+	people = {}
+	fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "reference_doctype",
+		"reference_name", "regulation", "mode", "kind", "occurred_on", "week", "user", "record_owner",
+		"sales_person", "from_step", "to_step", "criterion", "message"]  # fmt: skip
+	values = []
+	for row in rows:
+		owner = row.get("record_owner")
+		if owner not in people:
+			people[owner] = sales_person_of(owner)[0] if owner else None
+		base = {"name": frappe.generate_hash(length=12), "creation": now, "modified": now, "owner": user,
+			"modified_by": user, "docstatus": 0, "idx": 0, "sales_person": people[owner], **row}  # fmt: skip
+		values.append([base.get(f) for f in fields])
+	frappe.db.bulk_insert("Sales Gate Observation", fields, values)
+
+
+def _adopted_row(doc, active, step):
+	"""The log row of a record bound on its first save after install (no gate: it was already there)."""
+	row = _row(doc, active, "Adopted", "", step or "", verdict="Not Checked")
+	s = active.regulation.step(step)
+	cal = regulations.calendar_for(doc, active)
+	entered = get_datetime(doc.get("modified") or now_datetime())
+	doc.sd_step_entered_on = entered
+	doc.sd_step_due = cal.add_working_days(entered, s.max_days) if s else None
+	return row
+
+
+def _enter_step(doc, active, before, old, new, verdict, decision, enforced=True, writes=True):
 	reg = active.regulation
 	now = now_datetime()
 	entered_on = doc.get("sd_step_entered_on") or (before.creation if before else None)
@@ -196,15 +337,17 @@ def _enter_step(doc, active, before, old, new, verdict, decision):
 		verdict.kind,
 		old or "",
 		new or "",
-		verdict="Overridden" if decision.overridden else "Passed",
+		verdict="Overridden" if decision.overridden else ("Passed" if enforced else "Not Enforced"),
 		entered_on=entered_on,
 		now=now,
 		calendar=cal,
 	)
+	if not enforced:
+		row["missing"] = "\n".join(p.english() for p in verdict.missing)
 	if decision.overridden:
 		row["override_reason"] = (doc.get("sd_override_reason") or "").strip()
 		row["missing"] = "\n".join(p.english() for p in verdict.missing)
-	if step and (step.handoff_role or step.handoff_specialisation) and verdict.kind != gates.BACKWARD:
+	if writes and step and (step.handoff_role or step.handoff_specialisation) and verdict.kind != gates.BACKWARD:
 		assignee = _pick_assignee(doc, step)
 		if assignee:
 			doc.set(OWNER_FIELD[doc.doctype], assignee)
@@ -217,10 +360,11 @@ def _enter_step(doc, active, before, old, new, verdict, decision):
 def _keep_regulation(doc, before):
 	"""A new record's regulation is chosen by its segment, whatever it was sent with; a saved record
 	changes regulation only through the explicit, logged move (``api.move_to_regulation``)."""
-	if doc.is_new():
+	previous = before.get("sd_regulation") if before else None
+	if doc.is_new() or not previous:
+		# never bound: the segment chooses among the active regulations (never an inactive one sent in)
 		doc.sd_regulation = None
 		return
-	previous = before.get("sd_regulation") if before else None
 	if previous and doc.get("sd_regulation") != previous and not doc.flags.get("sd_move_to"):
 		frappe.throw(
 			_("The regulation of {0} cannot be changed by editing it: use Move to Another Regulation.").format(
@@ -433,49 +577,32 @@ def sales_person_of(user: str) -> tuple[str | None, str | None]:
 	return (row[0][0], row[0][1]) if row else (None, None)
 
 
+LOG_FIELDS = (
+	"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "reference_doctype",
+	"reference_name", "regulation", "previous_regulation", "kind", "from_step", "to_step", "from_stage",
+	"to_stage", "transition_time", "user", "record_owner", "sales_person", "team", "assigned_to", "company",
+	"amount", "days_in_previous", "hours_in_previous", "verdict", "override_reason", "missing",
+)  # fmt: skip
+
+
 def write_log(doc, rows):
-	"""Insert transition log rows in one statement (no per-row Document overhead)."""
-	now = now_datetime()
-	user = frappe.session.user
-	fields = [
-		"name",
-		"creation",
-		"modified",
-		"owner",
-		"modified_by",
-		"docstatus",
-		"idx",
-		"reference_doctype",
-		"reference_name",
-		"regulation",
-		"previous_regulation",
-		"kind",
-		"from_step",
-		"to_step",
-		"from_stage",
-		"to_stage",
-		"transition_time",
-		"user",
-		"record_owner",
-		"sales_person",
-		"team",
-		"assigned_to",
-		"company",
-		"amount",
-		"days_in_previous",
-		"hours_in_previous",
-		"verdict",
-		"override_reason",
-		"missing",
-	]
+	"""Insert transition log rows of one record in one statement (no per-row Document overhead)."""
 	people = {}
-	values = []
 	for row in rows:
 		row["reference_name"] = doc.name
 		owner = row.get("record_owner")
 		if owner not in people:
 			people[owner] = sales_person_of(owner) if owner else (None, None)
 		row["sales_person"], row["team"] = people[owner]
+	write_log_rows(rows)
+
+
+def write_log_rows(rows):
+	"""Bulk insert of complete transition log rows (the adoption writes many records' rows at once)."""
+	now = now_datetime()
+	user = frappe.session.user
+	values = []
+	for row in rows:
 		base = {
 			"name": frappe.generate_hash(length=12),
 			"creation": now,
@@ -492,5 +619,6 @@ def write_log(doc, rows):
 		for numeric in ("days_in_previous", "hours_in_previous"):
 			if base.get(numeric) is None:
 				base[numeric] = UNKNOWN_DURATION
-		values.append([base.get(f) for f in fields])
-	frappe.db.bulk_insert("Sales Stage Transition Log", fields, values)
+		values.append([base.get(f) for f in LOG_FIELDS])
+	if values:
+		frappe.db.bulk_insert("Sales Stage Transition Log", LOG_FIELDS, values)

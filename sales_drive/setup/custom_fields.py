@@ -223,15 +223,14 @@ STEP_FIELD = {"Opportunity": "sales_stage", "Lead": "sd_step"}
 # The field holding a record"s owner (the person responsible), per doctype.
 OWNER_FIELD = {"Opportunity": "opportunity_owner", "Lead": "lead_owner"}
 
+# Property setters earlier versions made and an upgrade removes. ERPNext's own defaults stay as
+# ERPNext ships them: a new Opportunity gets its step from the regulation's stage mapping instead
+# (sales_drive/integrations/pipeline.py), in Warn and Enforce only.
+RETIRED_PROPERTY_SETTERS = [
+	{"doctype": "Opportunity", "fieldname": "sales_stage", "property": "default"},
+]
+
 PROPERTY_SETTERS = [
-	# new opportunities start in the first step of the regulation, not ERPNext's "Prospecting"
-	{
-		"doctype": "Opportunity",
-		"fieldname": "sales_stage",
-		"property": "default",
-		"value": "Qualification",
-		"property_type": "Text",
-	},
 	# show Sales Stage names translated in the desk
 	{
 		"doctype": "Sales Stage",

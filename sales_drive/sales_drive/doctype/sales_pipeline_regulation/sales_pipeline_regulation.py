@@ -25,6 +25,26 @@ class SalesPipelineRegulation(Document):
 				title=_("Invalid regulation"),
 			)
 		self._validate_segment()
+		self._validate_mapping(reg)
+
+	def _validate_mapping(self, reg):
+		"""Each ERPNext value maps once, to a step of this regulation."""
+		steps = set(reg.order())
+		seen = set()
+		for row in self.get("stage_mapping") or []:
+			row.erpnext_value = (row.erpnext_value or "").strip()
+			row.step = (row.step or "").strip()
+			if row.step not in steps:
+				frappe.throw(
+					_("Stage Mapping row {0}: {1} is not a step of this regulation.").format(row.idx, row.step),
+					title=_("Invalid regulation"),
+				)
+			if row.erpnext_value in seen:
+				frappe.throw(
+					_("Stage Mapping: {0} is mapped more than once.").format(row.erpnext_value),
+					title=_("Invalid regulation"),
+				)
+			seen.add(row.erpnext_value)
 
 	def on_update(self):
 		regulations.clear_cache()
