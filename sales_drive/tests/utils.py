@@ -298,6 +298,18 @@ def _orders_of(opp):
 
 
 def reset_cache():
+	"""The bench tests exercise the regulations in full: Enforce (a fresh install starts in Observe).
+
+	Inside the test class's transaction, so it is rolled back with it.
+	"""
+	set_mode("Enforce")
+
+
+def set_mode(mode, regulation=None):
+	"""Put one regulation (or every one) in a rollout mode, for the current test class."""
+	filters = {"name": regulation} if regulation else {}
+	for name in frappe.get_all("Sales Pipeline Regulation", filters, pluck="name"):
+		frappe.db.set_value("Sales Pipeline Regulation", name, "rollout_mode", mode, update_modified=False)
 	regulations.clear_cache()
 
 
