@@ -29,7 +29,7 @@ STATUS_KEY = "sales_drive:adoption"
 CLOSED = {"Opportunity": ("Lost", "Closed", "Converted"), "Lead": ("Converted", "Do Not Contact")}
 # the field whose history tells where an old record has been: the Sales Stage, a Lead's status
 HISTORY_FIELD = {"Opportunity": "sales_stage", "Lead": "status"}
-CHUNK = 5000
+CHUNK = 2000
 MANAGERS = ("Sales Manager", "System Manager")
 
 
@@ -161,30 +161,26 @@ def _stage(reg, step):
 
 
 def _write(doctype: str, updates: list[tuple]):
-	"""One UPDATE ... JOIN from a temporary table; only records still unbound are touched."""
-	if not updates:
-		return
+	"""A few set-based UPDATEs (``CASE name WHEN ...`` per chunk); only records still unbound are touched.
+
+	No temporary table: its CREATE would end the transaction the adoption runs in.
+	"""
 	step_field = STEP_FIELD[doctype]
-	frappe.db.sql("drop temporary table if exists `_sd_adopt`")
-	frappe.db.sql(
-		"""create temporary table `_sd_adopt` (
-			name varchar(140) primary key, regulation varchar(140), step varchar(140),
-			entered datetime(6), due date, overdue int)"""
-	)
+	columns = ("sd_regulation", step_field, "sd_step_entered_on", "sd_step_due", "sd_overdue")
 	for start in range(0, len(updates), CHUNK):
 		chunk = updates[start : start + CHUNK]
-		placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))
+		sets, params = [], []
+		for i, column in enumerate(columns, start=1):
+			sets.append(f"t.`{column}` = case t.name " + " ".join(["when %s then %s"] * len(chunk)) + " end")
+			for row in chunk:
+				params += [row[0], row[i]]
+		names = [row[0] for row in chunk]
+		# adopted records are not reminded of a backlog they had before the app: notified = 1
 		frappe.db.sql(
-			f"insert into `_sd_adopt` values {placeholders}", [v for row in chunk for v in row]
+			f"""update `tab{doctype}` t set {", ".join(sets)}, t.sd_overdue_notified = 1
+			where t.name in ({", ".join(["%s"] * len(names))}) and ifnull(t.sd_regulation, '') = ''""",
+			params + names,
 		)
-	# adopted records are not reminded of a backlog they had before the app: notified = 1
-	frappe.db.sql(
-		f"""update `tab{doctype}` t join `_sd_adopt` a on a.name = t.name
-		set t.sd_regulation = a.regulation, t.`{step_field}` = a.step, t.sd_step_entered_on = a.entered,
-			t.sd_step_due = a.due, t.sd_overdue = a.overdue, t.sd_overdue_notified = 1
-		where ifnull(t.sd_regulation, '') = ''"""
-	)
-	frappe.db.sql("drop temporary table if exists `_sd_adopt`")
 
 
 def apply_mapping(regulation: str) -> int:

@@ -47,6 +47,7 @@ from __future__ import annotations
 import contextlib
 import random
 import time
+import zlib
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
@@ -303,6 +304,13 @@ def ensure_holiday_list(company: str, first: date, last: date) -> str:
 		frappe.db.set_value("Company", company, "default_holiday_list", name)
 	regulations.clear_cache()
 	return name
+
+
+def enforce_regulations():
+	"""The demo company has introduced its regulations: they are enforced (a fresh install observes)."""
+	for name in frappe.get_all("Sales Pipeline Regulation", {"is_active": 1, "rollout_mode": ["!=", "Enforce"]}, pluck="name"):
+		frappe.db.set_value("Sales Pipeline Regulation", name, "rollout_mode", "Enforce")
+	regulations.clear_cache()
 
 
 # --- people --------------------------------------------------------------------
@@ -845,7 +853,8 @@ class Realistic:
 				"last_name": p.last,
 				"gender": p.gender,
 				"company_name": company_name,
-				"email_id": f"{p.first_lat}.{p.last_lat}.{self.lead_no}@lead.example".lower(),
+				# each organisation its own domain: a refusal cools that organisation, not every demo lead
+				"email_id": f"{p.first_lat}.{p.last_lat}.{self.lead_no}@{self._lead_domain(company_name)}".lower(),
 				"mobile_no": f"+7 9{self.rng.randint(10, 99)} {self.rng.randint(100, 999)}-{self.rng.randint(10, 99)}-{self.rng.randint(10, 99)}",
 				"source": self.rng.choice(LEAD_SOURCES),
 				"lead_owner": owner.user,
@@ -865,6 +874,12 @@ class Realistic:
 		doc.insert()
 		self.c.made["Lead"].append(doc.name)
 		return doc.name
+
+	def _lead_domain(self, company_name: str) -> str:
+		domains = self.__dict__.setdefault("_lead_domains", {})
+		if company_name not in domains:
+			domains[company_name] = f"org{zlib.crc32(company_name.encode()):08x}.lead.example"
+		return domains[company_name]
 
 	def _tick(self, doc, step):
 		for row in doc.get("sd_checklist") or []:
@@ -1511,6 +1526,7 @@ def run(
 		members = ensure_department(company, seed, managers, period.start - timedelta(days=60), password)
 		ensure_items()
 		ensure_reasons()
+		enforce_regulations()
 		rng = random.Random(f"{mode}:{seed}:{period.today}")
 		frappe.db.commit()
 		timings["masters"] = time.perf_counter() - t0
