@@ -12,6 +12,7 @@ from sales_drive.tests.utils import (
 	activity,
 	company,
 	ensure_customer,
+	ensure_fiscal_year,
 	ensure_item,
 	ensure_sales_person,
 	ensure_user,
@@ -31,6 +32,7 @@ def logged(user, kind, when):
 
 def quotation(user, day):
 	customer, _contact = ensure_customer()
+	ensure_fiscal_year(day)
 	q = frappe.get_doc({"doctype": "Quotation", "quotation_to": "Customer", "party_name": customer, "company": company(),
 		"transaction_date": day, "valid_till": "2025-12-31", "items": [{"item_code": ensure_item(), "qty": 1, "rate": 100}]})  # fmt: skip
 	q.insert()

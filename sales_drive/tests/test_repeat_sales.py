@@ -13,7 +13,7 @@ from frappe.utils import add_days, add_years, getdate, nowdate
 from sales_drive import repeat_sales
 from sales_drive.base_cooling import lift
 from sales_drive.repeat_sales import TooManyError, dry_run, run_all, run_rule
-from sales_drive.tests.utils import company, ensure_customer, ensure_user, reset_cache, tree_node
+from sales_drive.tests.utils import company, ensure_customer, ensure_fiscal_year, ensure_user, reset_cache, tree_node
 
 P = "_SDR "
 SEEDS = f"{P}Seeds"  # a group with a subgroup
@@ -60,6 +60,7 @@ def customer(tag, farmer=None):
 def order(customer_name, day, *items):
 	"""A submitted Sales Order of ``customer_name`` on ``day`` with one line per item code."""
 	day = getdate(day)
+	ensure_fiscal_year(day)
 	so = frappe.get_doc(
 		{
 			"doctype": "Sales Order",

@@ -30,21 +30,34 @@ class SalesPipelineRegulation(Document):
 	def _validate_mapping(self, reg):
 		"""Each ERPNext value maps once, to a step of this regulation."""
 		steps = set(reg.order())
-		seen = set()
+		before = self.get_doc_before_save()
+		had = {(r.erpnext_value, r.step) for r in (before.get("stage_mapping") or [])} if before else set()
+		seen, dropped, keep = set(), [], []
 		for row in self.get("stage_mapping") or []:
 			row.erpnext_value = (row.erpnext_value or "").strip()
 			row.step = (row.step or "").strip()
 			if row.step not in steps:
+				if self.is_new() or (row.erpnext_value, row.step) in had:
+					# its step was removed from the regulation (or from the copy this one was made from)
+					dropped.append(row.erpnext_value)
+					continue
 				frappe.throw(
 					_("Stage Mapping row {0}: {1} is not a step of this regulation.").format(row.idx, row.step),
 					title=_("Invalid regulation"),
 				)
+			keep.append(row)
 			if row.erpnext_value in seen:
 				frappe.throw(
 					_("Stage Mapping: {0} is mapped more than once.").format(row.erpnext_value),
 					title=_("Invalid regulation"),
 				)
 			seen.add(row.erpnext_value)
+		if dropped:
+			self.set("stage_mapping", keep)
+			frappe.msgprint(
+				_("The Stage Mapping rows of {0} were removed with the steps they pointed to.").format(", ".join(dropped)),
+				indicator="orange",
+			)
 
 	def on_update(self):
 		regulations.clear_cache()
