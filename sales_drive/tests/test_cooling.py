@@ -24,9 +24,13 @@ def reason(name, final=0):
 	return name
 
 
+def customer_name(tag):
+	return f"_SD Cool {tag}"
+
+
 def customer(tag):
 	"""A customer with one contact whose address is at the customer's own domain."""
-	name = f"_SD Cool {tag}"
+	name = customer_name(tag)
 	if not frappe.db.exists("Customer", name):
 		frappe.get_doc({"doctype": "Customer", "customer_name": name, "customer_type": "Company"}).insert(
 			ignore_permissions=True
@@ -373,10 +377,11 @@ class TestCoolingOverRestAndImport(FrappeAPITestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		reset_cache()
+		self.name = customer_name("Rest")
+		self.purge()  # whatever an interrupted run left behind (it rolls back: fixtures are made after it)
+		self.addCleanup(self.purge)
 		reason(PRICE)
 		self.name, self.contact, self.email = customer("Rest")
-		self.purge()  # whatever an interrupted run left behind
-		self.addCleanup(self.purge)
 		self.opp = lose(opportunity(self.name, self.contact), PRICE)
 		frappe.db.commit()
 
