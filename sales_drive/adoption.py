@@ -20,7 +20,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, getdate, now_datetime
 
-from sales_drive import regulations
+from sales_drive import queries, regulations
 from sales_drive.engine import rollout, segments
 from sales_drive.integrations.pipeline import write_log_rows
 from sales_drive.setup.custom_fields import STEP_FIELD
@@ -81,21 +81,6 @@ def _choose(doctype: str, rules, parents, row) -> str | None:
 	return segments.choose_regulation(rules, record, parents)
 
 
-def _people(users) -> dict:
-	"""User -> (Sales Person, its parent), one query for all owners."""
-	users = [u for u in users if u]
-	if not users:
-		return {}
-	rows = frappe.db.sql(
-		"""select e.user_id, sp.name, sp.parent_sales_person from `tabSales Person` sp
-		join `tabEmployee` e on e.name = sp.employee
-		where e.user_id in %(users)s and sp.enabled = 1 and sp.is_group = 0
-		order by sp.lft desc""",
-		{"users": users},
-	)
-	return {user: (sp, parent) for user, sp, parent in rows}
-
-
 def adopt_pipeline(doctype: str, progress=None) -> dict:
 	"""Adopt the open, unbound records of one pipeline. Returns what was done."""
 	rules = regulations.rules(doctype)
@@ -108,7 +93,7 @@ def adopt_pipeline(doctype: str, progress=None) -> dict:
 	histories = _histories(doctype, {r.name for r in records})
 	today = getdate()
 	now = now_datetime()
-	people = _people({r.record_owner or r.owner for r in records})
+	people = queries.persons_of_users({r.record_owner or r.owner for r in records})
 	user = frappe.session.user
 	updates, log = [], []
 	actives = {}
@@ -183,23 +168,19 @@ def _write(doctype: str, updates: list[tuple]):
 		)
 
 
-def apply_mapping(regulation: str) -> int:
-	"""Warn / Enforce: rewrite the mapped ERPNext values of a regulation's Opportunities to their steps."""
+def apply_mapping(regulation: str) -> None:
+	"""Warn / Enforce: rewrite the mapped ERPNext values of a regulation's open Opportunities to their steps."""
 	active = regulations.by_name(regulation)
 	if not active or active.regulation.doctype != "Opportunity" or not rollout.rewrites_fields(active.mode):
-		return 0
+		return
 	steps = set(active.regulation.order())
-	changed = 0
 	for value, step in active.mapping:
-		if value in steps:
-			continue
-		frappe.db.sql(
-			"""update `tabOpportunity` set sales_stage = %s
-			where sd_regulation = %s and sales_stage = %s and status not in %s""",
-			(step, regulation, value, CLOSED["Opportunity"]),
-		)
-		changed += frappe.db._cursor.rowcount if hasattr(frappe.db, "_cursor") else 0
-	return changed
+		if value not in steps:
+			frappe.db.sql(
+				"""update `tabOpportunity` set sales_stage = %s
+				where sd_regulation = %s and sales_stage = %s and status not in %s""",
+				(step, regulation, value, CLOSED["Opportunity"]),
+			)
 
 
 def adopt_all(progress=None) -> dict:

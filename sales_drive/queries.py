@@ -28,3 +28,20 @@ def users_of(persons) -> dict[str, str]:
 			{"persons": list(persons)},
 		)
 	)
+
+
+def persons_of_users(users) -> dict[str, tuple[str, str | None]]:
+	"""User -> (Sales Person, its parent) for many users in one query, picked as
+	:func:`sales_drive.integrations.pipeline.sales_person_of` picks one (first in tree order)."""
+	users = [u for u in users if u]
+	if not users:
+		return {}
+	rows = frappe.db.sql(
+		"""select e.user_id, sp.name, sp.parent_sales_person from `tabSales Person` sp
+		join `tabEmployee` e on e.name = sp.employee
+		where e.user_id in %(users)s and sp.enabled = 1 and sp.is_group = 0
+		order by sp.lft desc""",
+		{"users": users},
+	)
+	# tree order descending: the first in tree order is written last and wins
+	return {user: (sp, parent) for user, sp, parent in rows}

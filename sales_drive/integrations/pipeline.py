@@ -145,7 +145,10 @@ def on_change(doc, method=None):
 	are logged; a flag keeps a save that calls ``db_set`` inside from logging
 	the same change twice.
 	"""
-	if not regulations.gates_enabled() or not regulations.for_record(doc):
+	if not regulations.gates_enabled():
+		return
+	active = regulations.for_record(doc)
+	if not active:
 		return
 	before = doc.get_doc_before_save()
 	if before is None:
@@ -153,9 +156,8 @@ def on_change(doc, method=None):
 	key = (before.get("status"), doc.get("status"))
 	if doc.flags.sd_status_logged == key:
 		return
-	active = regulations.for_record(doc)
 	raw = doc.get(STEP_FIELD[doc.doctype])
-	row = _status_event(doc, before, active.resolve(raw) or raw)
+	row = _status_event(doc, active, before, active.resolve(raw) or raw)
 	if row:
 		write_log(doc, [row])
 		doc.flags.sd_status_logged = key
@@ -290,23 +292,33 @@ def observe(doc, active, kind, from_step, to_step, missing, owner=None, flags_of
 	target.flags.sd_observed = (target.flags.sd_observed or []) + rows
 
 
+OBSERVATION_FIELDS = (
+	"reference_doctype", "reference_name", "regulation", "mode", "kind", "occurred_on", "week", "user",
+	"record_owner", "sales_person", "from_step", "to_step", "criterion", "message",
+)  # fmt: skip
+
+
 def write_observations(rows):
 	"""Insert gate observations in one statement."""
-	now = now_datetime()
-	user = frappe.session.user
 	people = {}
-	fields = ["name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "reference_doctype",
-		"reference_name", "regulation", "mode", "kind", "occurred_on", "week", "user", "record_owner",
-		"sales_person", "from_step", "to_step", "criterion", "message"]  # fmt: skip
-	values = []
 	for row in rows:
 		owner = row.get("record_owner")
 		if owner not in people:
 			people[owner] = sales_person_of(owner)[0] if owner else None
-		base = {"name": frappe.generate_hash(length=12), "creation": now, "modified": now, "owner": user,
-			"modified_by": user, "docstatus": 0, "idx": 0, "sales_person": people[owner], **row}  # fmt: skip
-		values.append([base.get(f) for f in fields])
-	frappe.db.bulk_insert("Sales Gate Observation", fields, values)
+		row["sales_person"] = people[owner]
+	bulk_insert("Sales Gate Observation", OBSERVATION_FIELDS, rows)
+
+
+def bulk_insert(doctype, fields, rows):
+	"""Insert rows of ``fields`` in one statement, with the system columns a Document would set."""
+	if not rows:
+		return
+	now = now_datetime()
+	user = frappe.session.user
+	system = {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0, "idx": 0}
+	columns = ("name", *system, *fields)
+	values = [[frappe.generate_hash(length=12), *system.values(), *(row.get(f) for f in fields)] for row in rows]
+	frappe.db.bulk_insert(doctype, columns, values)
 
 
 def _adopted_row(doc, active, step):
@@ -456,7 +468,7 @@ def _row(doc, active, kind, from_step, to_step, verdict, entered_on=None, now=No
 	}
 
 
-def _status_event(doc, before, step):
+def _status_event(doc, active, before, step):
 	lost = LOST_STATUSES.get(doc.doctype, ())
 	old_status = before.get("status") if before else None
 	if doc.status in lost and old_status not in lost:
@@ -465,7 +477,6 @@ def _status_event(doc, before, step):
 		kind = "Reopen"
 	else:
 		return None
-	active = regulations.for_record(doc)
 	return _row(
 		doc,
 		active,
@@ -578,10 +589,9 @@ def sales_person_of(user: str) -> tuple[str | None, str | None]:
 
 
 LOG_FIELDS = (
-	"name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", "reference_doctype",
-	"reference_name", "regulation", "previous_regulation", "kind", "from_step", "to_step", "from_stage",
-	"to_stage", "transition_time", "user", "record_owner", "sales_person", "team", "assigned_to", "company",
-	"amount", "days_in_previous", "hours_in_previous", "verdict", "override_reason", "missing",
+	"reference_doctype", "reference_name", "regulation", "previous_regulation", "kind", "from_step", "to_step",
+	"from_stage", "to_stage", "transition_time", "user", "record_owner", "sales_person", "team", "assigned_to",
+	"company", "amount", "days_in_previous", "hours_in_previous", "verdict", "override_reason", "missing",
 )  # fmt: skip
 
 
@@ -599,26 +609,11 @@ def write_log(doc, rows):
 
 def write_log_rows(rows):
 	"""Bulk insert of complete transition log rows (the adoption writes many records' rows at once)."""
-	now = now_datetime()
-	user = frappe.session.user
-	values = []
 	for row in rows:
-		base = {
-			"name": frappe.generate_hash(length=12),
-			"creation": now,
-			"modified": now,
-			"owner": user,
-			"modified_by": user,
-			"docstatus": 0,
-			"idx": 0,
-		}
-		base.update(row)
-		base["amount"] = base.get("amount") or 0
+		row["amount"] = row.get("amount") or 0
 		# Int/Float columns cannot be NULL: an unknown duration (a record that was in
 		# no tracked step, e.g. created before the app) is stored as -1, never as 0
 		for numeric in ("days_in_previous", "hours_in_previous"):
-			if base.get(numeric) is None:
-				base[numeric] = UNKNOWN_DURATION
-		values.append([base.get(f) for f in LOG_FIELDS])
-	if values:
-		frappe.db.bulk_insert("Sales Stage Transition Log", LOG_FIELDS, values)
+			if row.get(numeric) is None:
+				row[numeric] = UNKNOWN_DURATION
+	bulk_insert("Sales Stage Transition Log", LOG_FIELDS, rows)

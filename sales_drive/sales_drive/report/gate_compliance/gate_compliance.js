@@ -4,12 +4,8 @@
 frappe.query_reports["Gate Compliance"] = {
 	filters: [
 		...sales_drive.reports.period(frappe.datetime.add_days(frappe.datetime.get_today(), -28)),
-		{
-			fieldname: "regulation",
-			label: __("Regulation"),
-			fieldtype: "Link",
-			options: "Sales Pipeline Regulation",
-		},
+		// every pipeline's regulations: this report has no Document Type filter
+		sales_drive.reports.regulation({ get_query: null }),
 		{
 			fieldname: "group_by",
 			label: __("Group By"),
