@@ -306,6 +306,22 @@ def ensure_holiday_list(company: str, first: date, last: date) -> str:
 	return name
 
 
+def is_cooling(customer: str, contact: str | None) -> bool:
+	"""Whether an opportunity for ``customer`` would be refused by Base Cooling today.
+
+	Cooling Records are dated on the machine's day, not the simulated one (the back-dating pass
+	comes after), so a party refused earlier in the run is still cooling when it is picked again.
+	"""
+	from sales_drive import base_cooling
+	from sales_drive.engine import cooling as cooling_engine
+
+	party = base_cooling.opportunity_party(
+		{"opportunity_from": "Customer", "party_name": customer, "contact_person": contact}
+	)
+	keys = cooling_engine.target_keys(party) if party else set()
+	return bool(keys and base_cooling.active_coolings(keys, getdate(nowdate())))
+
+
 def enforce_regulations():
 	"""The demo company has introduced its regulations: they are enforced (a fresh install observes)."""
 	for name in frappe.get_all("Sales Pipeline Regulation", {"is_active": 1, "rollout_mode": ["!=", "Enforce"]}, pluck="name"):
@@ -1181,6 +1197,8 @@ class Realistic:
 		for k, start in enumerate(starts, 1):
 			owner = self.rng.choice(farmers)
 			customer, contact = self.rng.choice(c.customers)
+			if is_cooling(customer, contact):
+				continue  # a farmer does not call a customer that refused and rests (Base Cooling)
 			self.life(self.customer_life, "Opportunity", start, owner, customer, contact)
 			if k % 25 == 0:
 				_say(f"customer opportunities {k}/{rest}")
