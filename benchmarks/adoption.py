@@ -2,9 +2,10 @@
 
 On ``bench.localhost`` (the realistic demo plus the bulk data: about 100k opportunities), each run:
 
-- makes every open Opportunity unbound again, as on a site that has just installed the app
-  (``sd_regulation`` cleared, untimed), with stage history in Version rows for a share of them
-  (two ``sales_stage`` changes each, added once, untimed);
+- makes every Opportunity open and unbound, as on a site that has just installed the app with
+  100k open deals (status ``Open``, ``sd_regulation`` cleared, untimed; the bulk data has about
+  10k open ones, so the closed ones are reopened for the run), with stage history in Version rows
+  for a share of them (two ``sales_stage`` changes each, added once, untimed);
 - ``adopt``: :func:`sales_drive.adoption.adopt_pipeline` for Opportunity, timed: one read of the
   open records, one read of their Version history, the engine per record, chunked set-based
   UPDATEs and bulk inserts of the history and adoption rows into the transition log;
@@ -54,18 +55,15 @@ def add_versions(frappe, names):
 def run(frappe, runs):
 	from sales_drive import adoption, regulations
 
-	closed = adoption.CLOSED["Opportunity"]
-	open_names = frappe.db.sql_list("select name from `tabOpportunity` where status not in %s", (closed,))
+	open_names = frappe.db.sql_list("select name from `tabOpportunity`")
 	if len(open_names) < 50_000:
-		raise SystemExit(f"{len(open_names)} open opportunities: generate the bulk data first (see benchmarks/README.md)")
+		raise SystemExit(f"{len(open_names)} opportunities: generate the bulk data first (see benchmarks/README.md)")
 	versions = add_versions(frappe, open_names)
 	regulations.clear_cache()
 	adopt_s, base_s, adopted, history = [], [], [], []
 	for _ in range(runs):
 		frappe.db.savepoint("sd_adopt_bench")
-		frappe.db.sql(
-			"update `tabOpportunity` set sd_regulation = null where status not in %s", (closed,)
-		)
+		frappe.db.sql("update `tabOpportunity` set sd_regulation = null, status = 'Open'")
 		t = time.perf_counter()
 		frappe.db.sql(BASELINE)
 		base_s.append(time.perf_counter() - t)

@@ -81,6 +81,20 @@ def _choose(doctype: str, rules, parents, row) -> str | None:
 	return segments.choose_regulation(rules, record, parents)
 
 
+class _Plan:
+	"""What adopting a record under one regulation (and company calendar) needs, worked out once."""
+
+	def __init__(self, active, company):
+		reg = active.regulation
+		self.active, self.reg = active, reg
+		self.order = reg.order()
+		self.mapping = active.stage_map
+		self.calendar = regulations.calendar_for(company, active)
+		self.max_days = {s.name: s.max_days for s in reg.steps}
+		self.stage = {s.name: s.stage for s in reg.steps}
+		self.stage[""] = ""
+
+
 def adopt_pipeline(doctype: str, progress=None) -> dict:
 	"""Adopt the open, unbound records of one pipeline. Returns what was done."""
 	rules = regulations.rules(doctype)
@@ -96,41 +110,39 @@ def adopt_pipeline(doctype: str, progress=None) -> dict:
 	people = queries.persons_of_users({r.record_owner or r.owner for r in records})
 	user = frappe.session.user
 	updates, log = [], []
-	actives = {}
+	plans = {}
 	for i, row in enumerate(records):
 		name = _choose(doctype, rules, parents, row)
-		if name not in actives:
-			actives[name] = regulations.by_name(name)
-		active = actives[name]
-		if not active or not active.regulation.order():
+		if (name, row.company) not in plans:
+			active = regulations.by_name(name)
+			plans[(name, row.company)] = _Plan(active, row.company) if active and active.regulation.order() else None
+		plan = plans[(name, row.company)]
+		if not plan:
 			continue
-		reg = active.regulation
-		order = reg.order()
 		value = row.sd_step if doctype == "Lead" and row.get("sd_step") else row.value
 		changes = histories.get(row.name, [])
-		result = rollout.adopt(value, get_datetime(row.creation), get_datetime(row.modified), changes, order, active.stage_map)
-		cal = regulations.calendar_for(row.company, active)
-		step = reg.step(result.step)
-		due = cal.add_working_days(result.entered_on, step.max_days) if step and step.max_days else None
-		writes_step = doctype == "Lead" or rollout.rewrites_fields(active.mode)
+		result = rollout.adopt(value, get_datetime(row.creation), get_datetime(row.modified), changes, plan.order, plan.mapping)
+		max_days = plan.max_days.get(result.step)
+		due = plan.calendar.add_working_days(result.entered_on, max_days) if max_days else None
+		writes_step = doctype == "Lead" or rollout.rewrites_fields(plan.active.mode)
 		updates.append(
-			(row.name, reg.name, result.step if writes_step else row.value, result.entered_on, due,
+			(row.name, name, result.step if writes_step else row.value, result.entered_on, due,
 				1 if due and due < today else 0)  # fmt: skip
 		)
 		owner = row.record_owner or row.owner
 		sp, team = people.get(owner, (None, None))
-		base = {"reference_doctype": doctype, "reference_name": row.name, "regulation": reg.name, "user": user,
+		base = {"reference_doctype": doctype, "reference_name": row.name, "regulation": name, "user": user,
 			"record_owner": owner, "sales_person": sp, "team": team, "company": row.company,
 			"amount": row.amount or 0, "verdict": "Not Checked"}  # fmt: skip
 		previous = None
 		for from_step, to_step, when in result.transitions:
-			days = cal.days_between(previous, when) if previous and from_step else None
-			log.append({**base, "kind": rollout.transition_kind(order, from_step, to_step), "from_step": from_step,
-				"to_step": to_step, "from_stage": _stage(reg, from_step), "to_stage": _stage(reg, to_step),
+			days = plan.calendar.days_between(previous, when) if previous and from_step else None
+			log.append({**base, "kind": rollout.transition_kind(plan.order, from_step, to_step), "from_step": from_step,
+				"to_step": to_step, "from_stage": plan.stage.get(from_step, ""), "to_stage": plan.stage.get(to_step, ""),
 				"transition_time": when, "days_in_previous": days})  # fmt: skip
 			previous = when
 		log.append({**base, "kind": "Adopted", "from_step": "", "to_step": result.step, "from_stage": "",
-			"to_stage": _stage(reg, result.step), "transition_time": now})  # fmt: skip
+			"to_stage": plan.stage.get(result.step, ""), "transition_time": now})  # fmt: skip
 		if progress and i % CHUNK == 0:
 			progress(doctype, i, len(records))
 	_write(doctype, updates)
@@ -140,31 +152,22 @@ def adopt_pipeline(doctype: str, progress=None) -> dict:
 	return {"records": len(updates), "history": sum(1 for r in log if r["kind"] != "Adopted")}
 
 
-def _stage(reg, step):
-	s = reg.step(step) if step else None
-	return s.stage if s else ""
-
-
 def _write(doctype: str, updates: list[tuple]):
-	"""A few set-based UPDATEs (``CASE name WHEN ...`` per chunk); only records still unbound are touched.
-
-	No temporary table: its CREATE would end the transaction the adoption runs in.
+	"""Chunked UPDATE ... JOIN against the chunk's rows (a UNION ALL derived table); only records still
+	unbound are touched. No temporary table: its CREATE would end the transaction the adoption runs in.
 	"""
 	step_field = STEP_FIELD[doctype]
-	columns = ("sd_regulation", step_field, "sd_step_entered_on", "sd_step_due", "sd_overdue")
 	for start in range(0, len(updates), CHUNK):
 		chunk = updates[start : start + CHUNK]
-		sets, params = [], []
-		for i, column in enumerate(columns, start=1):
-			sets.append(f"t.`{column}` = case t.name " + " ".join(["when %s then %s"] * len(chunk)) + " end")
-			for row in chunk:
-				params += [row[0], row[i]]
-		names = [row[0] for row in chunk]
+		first = "select %s as name, %s as regulation, %s as step, %s as entered, %s as due, %s as overdue"
+		rows = " union all ".join([first] + ["select %s, %s, %s, %s, %s, %s"] * (len(chunk) - 1))
 		# adopted records are not reminded of a backlog they had before the app: notified = 1
 		frappe.db.sql(
-			f"""update `tab{doctype}` t set {", ".join(sets)}, t.sd_overdue_notified = 1
-			where t.name in ({", ".join(["%s"] * len(names))}) and ifnull(t.sd_regulation, '') = ''""",
-			params + names,
+			f"""update `tab{doctype}` t join ({rows}) a on a.name = t.name
+			set t.sd_regulation = a.regulation, t.`{step_field}` = a.step, t.sd_step_entered_on = a.entered,
+				t.sd_step_due = a.due, t.sd_overdue = a.overdue, t.sd_overdue_notified = 1
+			where ifnull(t.sd_regulation, '') = ''""",
+			[v for row in chunk for v in row],
 		)
 
 
