@@ -227,21 +227,33 @@ class Period:
 		return cls(today, start, min(now, end_of_day) if today >= now.date() else end_of_day)
 
 
-def ensure_fiscal_years(first: date, last: date):
-	made = []
-	for year in range(first.year, last.year + 1):
-		start = date(year, 1, 1)
-		covered = frappe.db.sql(
-			"select name from `tabFiscal Year` where year_start_date <= %s and year_end_date >= %s limit 1",
-			(start, start),
+TERRITORY = "Russian Federation"
+
+
+def ensure_territory() -> str:
+	"""The demo company's market as a Territory (a site set up for another country has none)."""
+	if not frappe.db.exists("Territory", TERRITORY):
+		root = frappe.db.get_value("Territory", {"is_group": 1, "parent_territory": ["in", ("", None)]}) or frappe.db.get_value(
+			"Territory", {"is_group": 1}
 		)
-		if covered or frappe.db.exists("Fiscal Year", str(year)):
-			continue
 		frappe.get_doc(
-			{"doctype": "Fiscal Year", "year": str(year), "year_start_date": start, "year_end_date": date(year, 12, 31)}
+			{"doctype": "Territory", "territory_name": TERRITORY, "parent_territory": root, "is_group": 0}
 		).insert(ignore_permissions=True)
-		made.append(str(year))
-	return made
+	return TERRITORY
+
+
+def ensure_fiscal_years(first: date, last: date):
+	"""Fiscal years over [first, last], starting where the site's own years start (any country)."""
+	from sales_drive.fiscal import ensure_fiscal_year
+
+	made, day = [], first
+	while True:
+		name = ensure_fiscal_year(day)
+		made.append(name)
+		end = getdate(frappe.db.get_value("Fiscal Year", name, "year_end_date"))
+		if end >= last:
+			return made
+		day = add_days(end, 1)
 
 
 def russian_days_off(first: date, last: date) -> dict[date, str]:
@@ -516,7 +528,7 @@ def ensure_customers(n: int, seed: int, rng: random.Random) -> list[tuple[str, s
 				"customer_name": cname,
 				"customer_type": "Company",
 				"customer_group": "Commercial" if frappe.db.exists("Customer Group", "Commercial") else None,
-				"territory": "Russian Federation" if frappe.db.exists("Territory", "Russian Federation") else None,
+				"territory": TERRITORY,
 			}
 		).insert(ignore_permissions=True)
 		contact = frappe.get_doc(
@@ -545,7 +557,7 @@ def bulk_customers(n: int, seed: int) -> list[str]:
 		have |= set(frappe.db.sql_list("select name from tabCustomer where name in %s", [part]))
 	now = now_datetime()
 	group = "Commercial" if frappe.db.exists("Customer Group", "Commercial") else None
-	territory = "Russian Federation" if frappe.db.exists("Territory", "Russian Federation") else None
+	territory = TERRITORY
 	rows = [
 		(c, now, now, "Administrator", "Administrator", 0, 0, c, "Company", group, territory)
 		for c in wanted
@@ -875,7 +887,7 @@ class Realistic:
 				"source": self.rng.choice(LEAD_SOURCES),
 				"lead_owner": owner.user,
 				"company": self.c.company,
-				"territory": "Russian Federation",
+				"territory": TERRITORY,
 				"country": "Russian Federation",
 				"city": self.rng.choice(CITIES),
 				"no_of_employees": self.rng.choice(EMPLOYEES),
@@ -1542,6 +1554,7 @@ def run(
 		fiscal_years = ensure_fiscal_years(period.start - timedelta(days=31), period.today + timedelta(days=120))
 		holiday_list = ensure_holiday_list(company, period.start - timedelta(days=31), period.today + timedelta(days=120))
 		members = ensure_department(company, seed, managers, period.start - timedelta(days=60), password)
+		ensure_territory()
 		ensure_items()
 		ensure_reasons()
 		enforce_regulations()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import frappe
-from datetime import date
+from frappe.utils import add_days, nowdate
 
-from frappe.utils import add_days, add_years, getdate, nowdate
-
-from sales_drive import regulations
+from sales_drive import fiscal, regulations
 
 ITEM = "_SD Test Service"
 
@@ -118,36 +116,8 @@ def ensure_sales_person(
 
 
 def ensure_fiscal_year(day) -> None:
-	"""A Fiscal Year of the test company holding ``day`` (a fresh site may have only the current one).
-
-	It starts on the same month and day as the company's other fiscal years (April on an Indian
-	site, January on a Russian one), so it never overlaps them.
-	"""
-	from erpnext.accounts.utils import FiscalYearError, get_fiscal_year
-
-	day = getdate(day)
-	try:
-		get_fiscal_year(day, company=company())
-		return
-	except FiscalYearError:
-		pass
-	known = frappe.get_all("Fiscal Year", fields=["year_start_date"], order_by="year_start_date desc", limit=1)
-	month, dom = (known[0].year_start_date.month, known[0].year_start_date.day) if known else (1, 1)
-	start = date(day.year, month, dom)
-	if start > day:
-		start = date(day.year - 1, month, dom)
-	end = add_days(add_years(start, 1), -1)
-	label = f"{start.year}" if start.month == 1 and start.day == 1 else f"{start.year}-{start.year + 1}"
-	if frappe.db.exists("Fiscal Year", label):
-		fy = frappe.get_doc("Fiscal Year", label)
-		if not any(r.company == company() for r in fy.companies):
-			fy.append("companies", {"company": company()})
-			fy.save(ignore_permissions=True)
-		return
-	frappe.get_doc(
-		{"doctype": "Fiscal Year", "year": label, "year_start_date": start, "year_end_date": end,
-			"companies": [{"company": company()}]}  # fmt: skip
-	).insert(ignore_permissions=True)
+	"""A Fiscal Year of the test company holding ``day`` (a fresh site may have only the current one)."""
+	fiscal.ensure_fiscal_year(day, company())
 
 
 def make_invoice(team=(), rate=1000, posting_date=None, owner=None, submit=True, due_date=None, customer=None):
