@@ -3,8 +3,9 @@
 Set-based and idempotent: the open records no regulation holds yet are read in
 one query, their stage history from their Version rows in one more, the
 engine (:func:`sales_drive.engine.rollout.adopt`) works out each one's step and
-since when, and the result is written with one ``UPDATE ... JOIN`` from a
-temporary table and bulk inserts into the transition log. A second run finds
+since when (a plan per regulation and company, worked out once), and the
+result is written with chunked ``UPDATE ... JOIN`` statements and multi-row
+inserts into the transition log. A second run finds
 nothing left to adopt. ``modified`` is not touched.
 
 In Warn and Enforce an Opportunity's Sales Stage is rewritten to its step
@@ -86,7 +87,7 @@ class _Plan:
 
 	def __init__(self, active, company):
 		reg = active.regulation
-		self.active, self.reg = active, reg
+		self.active = active
 		self.order = reg.order()
 		self.mapping = active.stage_map
 		self.calendar = regulations.calendar_for(company, active)

@@ -60,7 +60,8 @@ def run(site: str, kind: str, target: str, logs: Path, bench: str) -> dict:
 					errors = int(value)
 		m = TEST_LINE.match(line)
 		if m:
-			failing.append(f"{m.group(1)} {m.group(3).split('.')[-1]}.{m.group(2)}")
+			# "ERROR: test_x (module.TestClass.test_x)": name it TestClass.test_x
+			failing.append(f"{m.group(1)} {'.'.join(m.group(3).split('.')[-2:])}")
 	if not ran and proc.returncode:
 		errors = errors or 1
 		failing.append(f"ERROR (suite did not run, rc {proc.returncode}; see {log})")
