@@ -27,6 +27,7 @@ UNTOUCHED = ("Lead", "Open")
 WARM = ("Replied", "Interested", "Opportunity", "Quotation")
 MANAGER_ROLES = ("Sales Manager", "System Manager")
 FLAG_DOCTYPES = ("Lead", "Customer", "Opportunity")
+RETURN_SAVEPOINT = "sd_cooling_return"
 
 
 class CoolingError(frappe.ValidationError):
@@ -234,6 +235,28 @@ def active_coolings(keys, today=None, grace_days: int = 0, include_returned=Fals
 	)
 
 
+def coolings_by_key(keys, today=None) -> dict[str, list]:
+	"""The Cooling Records active on ``today``, by each of ``keys`` they cover (one indexed query)."""
+	keys = sorted(set(keys))
+	if not keys:
+		return {}
+	today = getdate(today or nowdate())
+	rows = frappe.db.sql(
+		f"""select k.match_key, r.name, r.party_type, r.party, r.party_title, r.mode, r.from_date, r.until_date,
+			r.refusals, r.reason, r.rule
+		from `tab{KEY_TABLE}` k
+		join `tab{RECORD}` r on r.name = k.parent
+		where k.match_key in %(keys)s and k.parenttype = %(parenttype)s
+		and r.status = 'Active' and r.until_date >= %(today)s and r.from_date <= %(today)s""",
+		{"keys": keys, "parenttype": RECORD, "today": today},
+		as_dict=True,
+	)
+	found = {}
+	for row in rows:
+		found.setdefault(row.pop("match_key"), []).append(row)
+	return found
+
+
 def windows_of(rows) -> list[engine.Window]:
 	return [
 		engine.Window(getdate(r.from_date), getdate(r.until_date), r.mode, r.rule or "", cint(r.refusals) or 1)
@@ -380,6 +403,7 @@ def lift_records(names, reason):
 		doc.lifted_by = frappe.session.user
 		doc.lifted_on = now
 		doc.lift_reason = reason
+		doc.flags.sd_cooling_server = True  # the record's own validate restores any other change
 		doc.save(ignore_permissions=True)
 		lifted.append(doc)
 		if frappe.db.exists(doc.party_type, doc.party):
@@ -433,72 +457,92 @@ def cooling_status(doctype: str, name: str):
 def return_cooled_parties(today=None) -> int:
 	"""Daily: parties whose every cooling has ended go back to the base.
 
-	Ended records are marked Returned; each party that has no other cooling
-	running goes back to status Open (a Lead), is assigned per the Lead
-	regulation's hand-off (a hunter) and its assignee gets one notification.
-	A party is notified only once: its records are marked before anyone is
+	A party returns when no cooling covers it any more: neither one of its own
+	nor another party's organisation- or e-mail-wide one (the keys the contact
+	check looks it up by). A party still covered keeps its ended records Active
+	and returns on the first run after the last covering cooling ends, so a
+	return is never made for a party that may not be contacted. Each returning
+	party's records are marked Returned, the party goes back to status Open (a
+	Lead), is assigned per the Lead regulation's hand-off (a hunter) and its
+	assignee gets one notification: its records are marked before anyone is
 	told, and a second run finds nothing left to return.
+
+	One party at a time, under a savepoint: a party that fails is rolled back to
+	where it was (it is tried again on the next run), the error is logged with
+	its Cooling Record, and the others go on.
 	"""
 	today = getdate(today or nowdate())
 	ended = frappe.db.sql(
 		f"""select name, party_type, party, party_title, record_owner, return_notified
-		from `tab{RECORD}` where status = 'Active' and until_date < %s""",
+		from `tab{RECORD}` where status = 'Active' and until_date < %s order by name""",
 		today,
 		as_dict=True,
 	)
-	if not ended:
-		_unflag(today)
-		return 0
-	parties = {(r.party_type, r.party) for r in ended}
-	still = {
-		(t, p)
-		for t, p in frappe.db.sql(
-			f"""select distinct party_type, party from `tab{RECORD}`
-			where status = 'Active' and until_date >= %s and party in %s""",
-			(today, sorted({p for _t, p in parties})),
-		)
-	}
-	returning = parties - still
-	owners = {}
-	notify = set()
-	for r in ended:
-		key = (r.party_type, r.party)
-		if key in returning:
-			owners.setdefault(key, r.record_owner)
-			if not cint(r.return_notified):
-				notify.add(key)
-	frappe.db.sql(
-		f"""update `tab{RECORD}` set status = 'Returned', returned_on = %s, return_notified = 1
-		where name in %s""",
-		(today, [r.name for r in ended]),
-	)
 	_unflag(today)
+	if not ended:
+		return 0
+	by_party = {}
+	for r in ended:
+		by_party.setdefault((r.party_type, r.party), []).append(r)
+	covered = _still_covered(by_party, today)
 	hunters = _hunters()
 	loads = _open_leads_per_user(hunters)
 	last = None
-	titles = {(r.party_type, r.party): r.party_title for r in ended}
 	returned = 0
-	for party_type, party in sorted(returning):
-		if not frappe.db.exists(party_type, party):
+	for (party_type, party), rows in sorted(by_party.items()):
+		if (party_type, party) in covered:
 			continue
-		assignee = handoff.pick(hunters, _handoff_method(), loads, last) if hunters else None
+		frappe.db.savepoint(RETURN_SAVEPOINT)
+		try:
+			exists, assignee = _return_party(party_type, party, rows, today, hunters, loads, last)
+		except Exception:
+			frappe.db.rollback(save_point=RETURN_SAVEPOINT)
+			frappe.clear_messages()
+			frappe.log_error(
+				title=_("Cooling return failed: {0} {1}").format(_(party_type), party),
+				reference_doctype=RECORD,
+				reference_name=rows[0].name,
+			)
+			continue
 		if assignee:
 			loads[assignee] = loads.get(assignee, 0) + 1
 			last = assignee
-		_reopen(party_type, party, assignee)
-		frappe.db.set_value(
-			RECORD,
-			{"party_type": party_type, "party": party, "status": "Returned", "returned_on": today},
-			"returned_to",
-			assignee,
-			update_modified=False,
-		)
-		if (party_type, party) in notify:
-			recipient = assignee or owners.get((party_type, party))
-			if recipient and recipient not in ("Administrator", "Guest"):
-				_notify_return(recipient, party_type, party, titles.get((party_type, party)))
-		returned += 1
+		returned += int(exists)
 	return returned  # the scheduler commits a job that returns normally
+
+
+def _still_covered(by_party, today) -> set:
+	"""The parties some running cooling still covers, looked up by the keys the contact check uses."""
+	keys_of = {}
+	for party_type, party in by_party:
+		found = party_of(party_type, party) or engine.Party(party_type, party)
+		keys_of[(party_type, party)] = engine.target_keys(found)
+	running = coolings_by_key(set().union(*keys_of.values()), today)
+	return {p for p, keys in keys_of.items() if any(k in running for k in keys)}
+
+
+def _return_party(party_type, party, rows, today, hunters, loads, last):
+	"""Mark the party's ended records Returned, reopen and assign it, tell its assignee once.
+
+	Returns whether the party still exists, and its assignee (None when nobody was assigned).
+	"""
+	names = [r.name for r in rows]
+	frappe.db.sql(
+		f"""update `tab{RECORD}` set status = 'Returned', returned_on = %s, return_notified = 1
+		where name in %s""",
+		(today, names),
+	)
+	if not frappe.db.exists(party_type, party):
+		return False, None
+	assignee = handoff.pick(hunters, _handoff_method(), loads, last) if hunters else None
+	_reopen(party_type, party, assignee)
+	if assignee:
+		frappe.db.sql(f"update `tab{RECORD}` set returned_to = %s where name in %s", (assignee, names))
+	if any(not cint(r.return_notified) for r in rows):
+		recipient = assignee or rows[0].record_owner
+		if recipient and recipient not in ("Administrator", "Guest"):
+			_notify_return(recipient, party_type, party, rows[0].party_title)
+	return True, assignee
 
 
 def _unflag(today=None):
