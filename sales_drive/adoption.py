@@ -204,7 +204,7 @@ def _check_manager():
 		frappe.throw(_("Only a Sales Manager may adopt existing records."), frappe.PermissionError)
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def start_adoption():
 	"""Queue the adoption as a background job (one at a time); its progress is read by ``adoption_status``."""
 	_check_manager()

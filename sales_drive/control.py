@@ -9,7 +9,12 @@
   (submitted Quotations) and deals moved forward (Sales Stage Transition Log rows of kind
   Forward or Skip made by the user). The manager completes the notes and the plan for
   tomorrow and submits; the submission time against the regulation's deadline marks it
-  late or on time.
+  late or on time. Everything but the notes is the server's: the user, the company (the
+  Employee's), the activity figures and the deadline are recomputed on every save and at
+  submission, the submission time and "late" are set at submission, whatever the client
+  sends. A report is filed by the person themselves, by the lead of a team they are in
+  (a group Sales Person above theirs) or by the head of sales (Sales Manager); who filed
+  it for someone else is kept in ``filed_by`` and noted in the timeline.
 - **Compliance**: the share of a period's working days (up to today) with a daily report
   submitted on time, per person: the KPI metric ``report_compliance`` and the Report
   Compliance report read it with one grouped query.
@@ -116,11 +121,55 @@ def persons_due(company: str, team: str | None = None) -> list[str]:
 # ----------------------------------------------------------------------------- Sales Daily Report
 
 
+HEAD_OF_SALES_ROLE = "Sales Manager"
+
+
+def person_user_and_company(person: str) -> tuple[str | None, str | None]:
+	"""The user and the company of a Sales Person's Employee."""
+	row = frappe.db.sql(
+		"""select e.user_id, e.company from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
+		where sp.name = %s""",
+		person,
+	)
+	return (row[0][0] or None, row[0][1] or None) if row else (None, None)
+
+
+def leads_team_of(user: str, person: str) -> bool:
+	"""Whether ``user`` is the user of an enabled group Sales Person above ``person`` (their team's lead)."""
+	return bool(
+		frappe.db.sql(
+			"""select 1 from `tabSales Person` sp
+			join `tabSales Person` team on team.is_group = 1 and team.enabled = 1
+				and team.lft < sp.lft and team.rgt > sp.rgt
+			join `tabEmployee` e on e.name = team.employee
+			where sp.name = %s and e.user_id = %s limit 1""",
+			(person, user),
+		)
+	)
+
+
+def check_filer(doc):
+	"""A report is filed by its person, their team's lead or the head of sales; nobody else."""
+	user = frappe.session.user
+	if user == "Administrator" or doc.user == user:
+		return
+	if HEAD_OF_SALES_ROLE in frappe.get_roles(user) or leads_team_of(user, doc.sales_person):
+		return
+	frappe.throw(
+		_("You can file a daily report only for your own Sales Person or, as a team lead, for your team; not for {0}").format(
+			frappe.bold(doc.sales_person)
+		),
+		frappe.PermissionError,
+		title=_("Not Permitted"),
+	)
+
+
 def prefill(doc):
-	"""Fill the user and the day's CRM activity of a draft report."""
+	"""Fill the user, the company and the day's CRM activity and deadline of a report (the server's own fields)."""
 	if not doc.sales_person:
 		return
-	doc.user = frappe.db.get_value("Employee", frappe.db.get_value("Sales Person", doc.sales_person, "employee") or "", "user_id")
+	doc.user, company = person_user_and_company(doc.sales_person)
+	doc.company = company or doc.company
 	counts = activity([doc.user], doc.company, doc.date).get(doc.user, {}) if doc.user else {}
 	for kind in KINDS:
 		doc.set(kind, counts.get(kind, 0))
@@ -131,14 +180,18 @@ def validate_report(doc):
 	if getdate(doc.date) > getdate(nowdate()):
 		frappe.throw(_("A daily report cannot be made for a future day ({0})").format(frappe.bold(doc.date)),
 			title=_("Invalid Sales Daily Report"))  # fmt: skip
+	# validate runs on save and at submission (docstatus 1): the figures are the server's both times
+	prefill(doc)
+	check_filer(doc)
 	others = frappe.get_all("Sales Daily Report", filters={"sales_person": doc.sales_person, "date": doc.date,
 		"docstatus": ["<", 2]}, pluck="name")  # fmt: skip
 	other = next((n for n in others if (doc.is_new() or n != doc.name) and n != doc.amended_from), None)
 	if other:
 		frappe.throw(_("{0} already has daily report {1} for {2}").format(
 			frappe.bold(doc.sales_person), frappe.bold(other), doc.date), title=_("Duplicate Sales Daily Report"))  # fmt: skip
-	if doc.docstatus == 0:
-		prefill(doc)
+	stored = None if doc.is_new() else frappe.db.get_value(doc.doctype, doc.name, "filed_by")
+	doc.filed_by = frappe.session.user if doc.user != frappe.session.user else stored
+	doc.submitted_on, doc.late = None, 0  # set at submission only
 
 
 def before_submit(doc):
@@ -147,6 +200,8 @@ def before_submit(doc):
 			title=_("Invalid Sales Daily Report"))  # fmt: skip
 	doc.submitted_on = now_datetime()
 	doc.late = int(get_datetime(doc.submitted_on) > get_datetime(doc.due_by or due_by(doc.date, None)))
+	if doc.user != frappe.session.user:
+		doc.add_comment("Info", _("Filed by {0} for {1}").format(frappe.session.user, doc.sales_person))
 
 
 # ----------------------------------------------------------------------------- compliance

@@ -28,6 +28,7 @@ from frappe import _
 from frappe.utils import add_days, add_months, get_first_day, get_last_day, getdate, now_datetime, nowdate
 
 from sales_drive import kpi, messages, regulations
+from sales_drive.jobs import isolated
 from sales_drive.engine import deviation as engine
 from sales_drive.engine import kpi as kpi_engine
 from sales_drive.engine.problems import Problem
@@ -189,10 +190,11 @@ class Evaluation:
 
 
 def run_all(day=None):
-	"""Daily: evaluate every enabled Deviation Rule."""
+	"""Daily: evaluate every enabled Deviation Rule; a rule that fails is logged, the others run."""
 	day = getdate(day or nowdate())
 	for name in frappe.get_all("Deviation Rule", filters={"enabled": 1}, pluck="name", order_by="name"):
-		evaluate_rule(frappe.get_doc("Deviation Rule", name), day)
+		with isolated("Deviation Rule", name, _("Deviation rule {0} not evaluated").format(name)):
+			evaluate_rule(frappe.get_doc("Deviation Rule", name), day)
 
 
 def evaluate_rule(rule, day) -> dict[str, list[str]]:
@@ -209,11 +211,13 @@ def evaluate_rule(rule, day) -> dict[str, list[str]]:
 		rows = values.get(person, [])
 		condition = engine.holds([r[4] for r in rows], engine.BELOW, rule.threshold_percent, int(rule.consecutive_periods))
 		verdict = engine.decide(condition, person in open_firings)
-		if verdict == engine.FIRE:
-			done["fired"].append(fire(rule, person, rows, day, leads.get(person), users.get(person)))
-		elif verdict == engine.CLOSE:
-			frappe.db.set_value("Deviation Firing", open_firings[person], {"firing_status": "Closed", "closed_on": day})
-			done["closed"].append(open_firings[person])
+		# one person's failure (a firing's ToDo or coaching session refused) leaves the others' firings
+		with isolated("Sales Person", person, _("Deviation rule {0} not applied to {1}").format(rule.name, person)):
+			if verdict == engine.FIRE:
+				done["fired"].append(fire(rule, person, rows, day, leads.get(person), users.get(person)))
+			elif verdict == engine.CLOSE:
+				frappe.db.set_value("Deviation Firing", open_firings[person], {"firing_status": "Closed", "closed_on": day})
+				done["closed"].append(open_firings[person])
 	return done
 
 

@@ -47,6 +47,7 @@ from sales_drive import plans, regulations
 from sales_drive.day import NOT_OPEN_OPPORTUNITY, OWNER, TITLE
 from sales_drive.engine import digest as engine
 from sales_drive.engine.plan import PlanRow
+from sales_drive.jobs import isolated
 from sales_drive.queries import person_of_user
 from sales_drive.setup.custom_fields import STEP_FIELD
 from sales_drive.tasks import CLOSED
@@ -368,7 +369,10 @@ class Built:
 
 
 def build_morning_reports(day=None, recipients: list[Recipient] | None = None) -> list[Built]:
-	"""Every recipient's morning report for ``day`` (yesterday by default), built, not sent."""
+	"""Every recipient's morning report for ``day`` (yesterday by default), built, not sent.
+
+	A recipient whose report fails is logged (with the user) and left out; the others are built.
+	"""
 	day = getdate(day) if day else yesterday()
 	recipients = morning_recipients() if recipients is None else recipients
 	if not recipients:
@@ -376,18 +380,28 @@ def build_morning_reports(day=None, recipients: list[Recipient] | None = None) -
 	inputs = gather(day)
 	out = []
 	for r in recipients:
-		morning = morning_digest(inputs, r.members)
-		with language_of(r.user):
-			subject, html = render_morning(morning, inputs, r.scope)
-		out.append(Built(MORNING, r.user, r.scope, day, subject, html, morning))
+		with isolated("User", r.user, _("Morning report for {0} not built").format(r.user)):
+			out.append(build_morning_report(inputs, r))
 	return out
+
+
+def build_morning_report(inputs: Inputs, r: Recipient) -> Built:
+	morning = morning_digest(inputs, r.members)
+	with language_of(r.user):
+		subject, html = render_morning(morning, inputs, r.scope)
+	return Built(MORNING, r.user, r.scope, inputs.day, subject, html, morning)
 
 
 def send_morning_reports(day=None) -> list[str]:
 	"""Daily: yesterday's report to the head of sales and to each team lead, once each."""
 	if not cint(frappe.db.get_single_value("Sales Drive Settings", "send_morning_report")):
 		return []
-	return [name for b in build_morning_reports(day) if (name := deliver(b))]
+	sent = []
+	for b in build_morning_reports(day):
+		with isolated("User", b.recipient, _("Morning report for {0} not sent").format(b.recipient)):
+			if name := deliver(b):
+				sent.append(name)
+	return sent
 
 
 def send_weekly_report(day=None) -> list[str]:
@@ -445,10 +459,9 @@ def _can_email() -> bool:
 	which ``sendmail`` fails: the digest is then stored only (``emailed`` stays 0) and the next
 	run e-mails it once an account exists.
 	"""
-	from frappe.email.doctype.email_account.email_account import EmailAccount
+	from sales_drive.tasks import can_email
 
-	account = EmailAccount.find_outgoing(match_by_doctype="Sales Digest")
-	return bool(account and account.get("email_id"))
+	return can_email(match_by_doctype="Sales Digest")
 
 
 # ----------------------------------------------------------------------------- the director's weekly

@@ -11,7 +11,8 @@ or "Review Key Accounts Now" on the Key Account Review list) compares the key ac
 with those of the latest review before that day (who moved in, out, stayed), sets
 ``Customer.sd_key_account`` / ``sd_key_account_since`` with set-based UPDATEs, stores a
 Key Account Review (key accounts and moved-out customers only) and notifies the head of
-sales. Reviewing the same day again replaces that day's review.
+sales. Reviewing the same day again replaces that day's review and updates its notification
+(no second one); the monthly job skips a month that already has a review.
 
 Whether a customer is a key account now: :func:`is_key_account` (the Customer flag).
 """
@@ -141,7 +142,7 @@ def changes(classification: engine.Classification, before: list[str]) -> tuple[e
 # ----------------------------------------------------------------------------- the review
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def review_now() -> dict:
 	"""Run the key-account review today (Sales Manager, System Manager)."""
 	if not set(REVIEW_ROLES) & set(frappe.get_roles()):
@@ -154,10 +155,19 @@ def review_now() -> dict:
 	return frappe.db.get_value(REVIEW, name, ["name", "key_accounts", "moved_in", "moved_out"], as_dict=True)
 
 
-def monthly_review():
-	"""Scheduler (monthly): the review of today, when Sales Drive Settings asks for it."""
-	if settings().review:
-		run_review(getdate())
+def monthly_review(today=None):
+	"""Scheduler (monthly): the review of today, when Sales Drive Settings asks for it.
+
+	Once a month: a month that already has a review (by this job or "Review Now") is not
+	reviewed again, so running the job twice adds nothing.
+	"""
+	today = getdate(today)
+	if not settings().review:
+		return None
+	month_start = today.replace(day=1)
+	if frappe.db.exists(REVIEW, {"review_date": ("between", [month_start, today])}):
+		return None
+	return run_review(today)
 
 
 def run_review(today=None, notify: bool = True) -> str:
@@ -170,9 +180,10 @@ def run_review(today=None, notify: bool = True) -> str:
 	_previous, before = previous_review(today)
 	moves, change = changes(result, before)
 	set_flags(set(result.key_accounts), today)
+	replaced = frappe.get_all(REVIEW, filters={"review_date": today}, pluck="name")
 	name = store(today, from_date, to_date, s, result, totals, moves, change)
 	if notify and s.head_of_sales:
-		notify_head(s.head_of_sales, name, today, result, moves)
+		notify_head(s.head_of_sales, name, today, result, moves, replaced)
 	return name
 
 
@@ -227,7 +238,12 @@ def store(today, from_date, to_date, s, result, totals, moves, change) -> str:
 	return doc.name
 
 
-def notify_head(user, name, today, result, moves) -> None:
+def notify_head(user, name, today, result, moves, replaced=()) -> None:
+	"""Tell the head of sales about the review of ``today``: once per review day.
+
+	Reviewing the same day again (the button, a second job run) updates the notification
+	about the replaced review instead of adding one; it shows as unread when it changed.
+	"""
 	subject = _("Key-account review of {0}: {1} key accounts; {2} moved in; {3} moved out").format(
 		frappe.format(today, "Date"), len(result.key_accounts), len(moves.moved_in), len(moves.moved_out)
 	)
@@ -237,13 +253,27 @@ def notify_head(user, name, today, result, moves) -> None:
 		if len(names) > LISTED:
 			shown += " " + _("and {0} more").format(len(names) - LISTED)
 		parts.append(f"<p><b>{label}:</b> {shown}</p>")
+	content = "".join(parts)
+	earlier = replaced and frappe.db.get_value(
+		"Notification Log",
+		{"for_user": user, "document_type": REVIEW, "document_name": ("in", list(replaced))},
+		["name", "subject", "email_content"],
+		as_dict=True,
+	)
+	if earlier:
+		changed = (earlier.subject, earlier.email_content) != (subject, content)
+		values = {"document_name": name, "subject": subject, "email_content": content}
+		if changed:
+			values["read"] = 0
+		frappe.db.set_value("Notification Log", earlier.name, values)
+		return
 	frappe.get_doc(
 		{
 			"doctype": "Notification Log",
 			"for_user": user,
 			"type": "Alert",
 			"subject": subject,
-			"email_content": "".join(parts),
+			"email_content": content,
 			"document_type": REVIEW,
 			"document_name": name,
 			"from_user": "Administrator",

@@ -432,11 +432,14 @@ def evaluate(scheme_doc, day) -> tuple[list[engine.Result], dict]:
 def compute_scorecards(scheme_name: str, day=None) -> list[str]:
 	"""Create or refresh the draft scorecards of a scheme for the period containing ``day``.
 
-	Submitted scorecards are frozen and left alone.
+	Submitted scorecards are frozen and left alone. One live scorecard per scheme, person and
+	period is guaranteed by the unique ``period_key``, not by looking first: a computation
+	running at the same time that inserts first makes ours refresh its scorecard instead.
+	One person's failure is logged with the person and the others are saved.
 	"""
 	scheme_doc = frappe.get_doc("KPI Scheme", scheme_name)
 	results, ctx = evaluate(scheme_doc, day or nowdate())
-	start, end = ctx["start"], ctx["end"]
+	start = ctx["start"]
 	existing = {
 		r.sales_person: r
 		for r in frappe.get_all("KPI Scorecard", filters={"kpi_scheme": scheme_name, "from_date": start, "docstatus": ["<", 2]},
@@ -448,35 +451,83 @@ def compute_scorecards(scheme_name: str, day=None) -> list[str]:
 		old = existing.get(r.person)
 		if old and old.docstatus == 1:
 			continue
-		doc = frappe.get_doc("KPI Scorecard", old.name) if old else frappe.new_doc("KPI Scorecard")
-		doc.update({"kpi_scheme": scheme_name, "sales_person": r.person, "company": scheme_doc.company,
-			"from_date": start, "to_date": end, "currency": scheme_doc.currency, "factor": r.factor,
-			"score": r.score, "base_pay": r.base_pay, "variable": r.variable, "team_bonus": r.team_bonus,
-			"best_bonus": r.best_bonus, "total": r.total, "best_of_period": int(r.person in ctx["winners"]),
-			"computed_on": now})
-		doc.set("lines", [])
-		for c, line in zip(ctx["scheme"].components, r.lines, strict=False):
-			doc.append("lines", {"metric": engine.METRICS[line.metric].label, "metric_key": line.metric,
-				"weight": line.weight, "target": line.target, "fact": line.fact, "achieved": line.achieved,
-				"payout_percent": line.payout_percent, "amount": line.amount, "payout": line.payout,
-				"currency": scheme_doc.currency,
-				"drill_down": drill_down(line.metric, r.person, ctx["users"].get(r.person), start, end, c)})
-		doc.flags.ignore_permissions = True
-		doc.save()
-		names.append(doc.name)
+		frappe.db.savepoint("sd_scorecard")
+		try:
+			try:
+				names.append(_save_scorecard(old.name if old else None, scheme_doc, r, ctx, now))
+			except frappe.UniqueValidationError:
+				# made by a concurrent computation after we looked: refresh that one (if still a draft)
+				frappe.db.rollback(save_point="sd_scorecard")
+				frappe.clear_last_message()
+				other = live_scorecard(scheme_name, r.person, start)
+				if other and other.docstatus == 0:
+					names.append(_save_scorecard(other.name, scheme_doc, r, ctx, now))
+		except Exception:
+			frappe.db.rollback(save_point="sd_scorecard")
+			frappe.log_error(title=_("KPI scorecard of {0} not computed").format(r.person),
+				reference_doctype="Sales Person", reference_name=r.person)  # fmt: skip
 	return names
 
 
+def live_scorecard(scheme_name: str, person: str, start):
+	"""The draft or submitted scorecard of a scheme, person and period, read locked (so a
+	concurrent transaction's committed row is seen)."""
+	rows = frappe.db.sql(
+		"""select name, docstatus from `tabKPI Scorecard` where kpi_scheme = %s and sales_person = %s
+		and from_date = %s and docstatus < 2 order by docstatus desc, creation limit 1 for update""",
+		(scheme_name, person, start),
+		as_dict=True,
+	)
+	return rows[0] if rows else None
+
+
+def _save_scorecard(name, scheme_doc, r, ctx, now) -> str:
+	start, end = ctx["start"], ctx["end"]
+	doc = frappe.get_doc("KPI Scorecard", name) if name else frappe.new_doc("KPI Scorecard")
+	doc.update({"kpi_scheme": scheme_doc.name, "sales_person": r.person, "company": scheme_doc.company,
+		"from_date": start, "to_date": end, "currency": scheme_doc.currency, "factor": r.factor,
+		"score": r.score, "base_pay": r.base_pay, "variable": r.variable, "team_bonus": r.team_bonus,
+		"best_bonus": r.best_bonus, "total": r.total, "best_of_period": int(r.person in ctx["winners"]),
+		"computed_on": now})  # fmt: skip
+	doc.set("lines", [])
+	for c, line in zip(ctx["scheme"].components, r.lines, strict=False):
+		doc.append("lines", {"metric": engine.METRICS[line.metric].label, "metric_key": line.metric,
+			"weight": line.weight, "target": line.target, "fact": line.fact, "achieved": line.achieved,
+			"payout_percent": line.payout_percent, "amount": line.amount, "payout": line.payout,
+			"currency": scheme_doc.currency,
+			"drill_down": drill_down(line.metric, r.person, ctx["users"].get(r.person), start, end, c)})  # fmt: skip
+	doc.flags.ignore_permissions = True
+	doc.save()
+	return doc.name
+
+
+def _job_id(scheme: str, day) -> str:
+	return f"kpi-scorecards-{scheme}-{day}"
+
+
 def compute_all(day=None):
-	"""Daily: draft scorecards of every enabled scheme for the running period (a background job each)."""
+	"""Daily: draft scorecards of every enabled scheme for the running period (a background job each).
+
+	A scheme that fails is logged with the scheme; the others are computed.
+	"""
 	day = str(getdate(day or nowdate()))
 	for name in frappe.get_all("KPI Scheme", filters={"enabled": 1, "valid_from": ["<=", day]}, pluck="name"):
-		frappe.enqueue("sales_drive.kpi.compute_scorecards", queue="long", scheme_name=name, day=day,
-			job_id=f"kpi-scorecards-{name}-{day}", deduplicate=True, now=bool(frappe.flags.in_test))
+		frappe.db.savepoint("sd_kpi_scheme")
+		try:
+			frappe.enqueue("sales_drive.kpi.compute_scorecards", queue="long", scheme_name=name, day=day,
+				job_id=_job_id(name, day), deduplicate=True, now=bool(frappe.flags.in_test))  # fmt: skip
+		except Exception:
+			frappe.db.rollback(save_point="sd_kpi_scheme")
+			frappe.log_error(title=_("KPI scorecards of scheme {0} not computed").format(name),
+				reference_doctype="KPI Scheme", reference_name=name)  # fmt: skip
 
 
-@frappe.whitelist()
+@frappe.whitelist(methods=["POST"])
 def enqueue_compute(scheme: str, day: str | None = None):
+	"""Compute the scheme's scorecards now, in the background (a second request while one is queued is dropped)."""
 	frappe.has_permission("KPI Scorecard", "create", throw=True)
-	frappe.enqueue("sales_drive.kpi.compute_scorecards", queue="long", scheme_name=scheme, day=day or nowdate())
+	frappe.has_permission("KPI Scheme", "read", scheme, throw=True)
+	day = str(getdate(day or nowdate()))
+	frappe.enqueue("sales_drive.kpi.compute_scorecards", queue="long", scheme_name=scheme, day=day,
+		job_id=_job_id(scheme, day), deduplicate=True, now=bool(frappe.flags.in_test))  # fmt: skip
 	return _("Scorecards are being computed in the background")

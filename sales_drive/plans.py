@@ -25,6 +25,7 @@ from frappe.utils import getdate, now_datetime, nowdate
 
 from sales_drive import regulations
 from sales_drive.engine import plan as engine
+from sales_drive.jobs import isolated
 from sales_drive.queries import person_of_user
 
 BASES = ("Sales Invoice", "Sales Order", "Payment Entry")
@@ -193,9 +194,11 @@ def refresh_plans(basis: str, company: str, day: str):
 
 
 def reconcile():
-	"""Nightly: recompute every submitted plan that is running or just ended."""
+	"""Nightly: recompute every submitted plan that is running or just ended; a plan that fails
+	is logged and keeps its figures, the others are recomputed."""
 	today = getdate(nowdate())
 	for name in frappe.get_all(
 		"Sales Plan", filters={"docstatus": 1, "to_date": [">=", frappe.utils.add_days(today, -3)]}, pluck="name"
 	):
-		store(frappe.get_doc("Sales Plan", name))
+		with isolated("Sales Plan", name, frappe._("Sales plan {0} not reconciled").format(name)):
+			store(frappe.get_doc("Sales Plan", name))

@@ -32,6 +32,7 @@ from frappe.utils import cint, escape_html, getdate, now_datetime, nowdate
 from sales_drive import base_cooling
 from sales_drive.engine import cooling as cooling_engine
 from sales_drive.engine import repeat_sales as engine
+from sales_drive.jobs import isolated
 
 RULE = "Repeat Sale Rule"
 CLOSED_STATUSES = ("Lost", "Closed", "Converted")
@@ -305,10 +306,13 @@ def create(doc, result: engine.Run) -> dict:
 		frappe.db.savepoint("sd_repeat_sale")
 		try:
 			name = _make_opportunity(doc, candidate, currency, note)
-		except frappe.ValidationError as e:  # a gate or a cooling refused it: listed, the others go on
+		except Exception as e:  # a gate or a cooling refused it, or worse: listed, the others go on
 			frappe.db.rollback(save_point="sd_repeat_sale")
 			failed.append({"customer": candidate.customer, "error": str(e)})
 			frappe.clear_messages()
+			if not isinstance(e, frappe.ValidationError):  # not a refusal: a fault to look into
+				frappe.log_error(title=_("Repeat-sale opportunity not created for {0}").format(candidate.customer)[:140],
+					reference_doctype="Customer", reference_name=candidate.customer)  # fmt: skip
 			continue
 		created.append({"opportunity": name, "customer": candidate.customer, "farmer": candidate.farmer})
 	unassigned = [c["customer"] for c in created if not c["farmer"]]
@@ -389,16 +393,24 @@ def _summary(created, unassigned, failed, result: engine.Run) -> str:
 
 
 def run_all(today=None):
-	"""Daily: run every enabled rule; a rule over its maximum creates nothing and the managers are told."""
+	"""Daily: run every enabled rule; a rule over its maximum creates nothing and the managers are told.
+
+	A rule that fails is logged with the rule; the other rules run and keep what they made.
+	"""
 	today = getdate(today or nowdate())
 	for name in frappe.get_all(RULE, filters={"enabled": 1}, pluck="name", order_by="name"):
-		doc = frappe.get_doc(RULE, name)
-		try:
-			result = evaluate(doc, today)
-		except engine.TooMany as e:
-			_over_maximum(doc, e)
-			continue
-		create(doc, result)  # also with nobody to call: the rule records that it ran
+		with isolated(RULE, name, _("Repeat-sale rule {0} not run").format(name)):
+			_run_one(name, today)
+
+
+def _run_one(name, today):
+	doc = frappe.get_doc(RULE, name)
+	try:
+		result = evaluate(doc, today)
+	except engine.TooMany as e:
+		_over_maximum(doc, e)
+		return
+	create(doc, result)  # also with nobody to call: the rule records that it ran
 
 
 def _over_maximum(doc, e: engine.TooMany):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import frappe
 from frappe import _
-from frappe.utils import getdate, nowdate
+from frappe.utils import cint, get_url_to_form, getdate, nowdate
 
 from sales_drive import regulations
 from sales_drive.integrations.pipeline import sales_person_of
+from sales_drive.jobs import isolated
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
 
 CLOSED = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "Lost Quotation", "Converted", "Opportunity", "Quotation")}
@@ -20,6 +21,15 @@ def notify_overdue_steps(today=None):
 	``max_days`` working days after the record entered the step). Each record
 	is notified once per step it overstays: ``sd_overdue_notified`` is reset
 	when the record enters another step.
+
+	Sales Drive Settings: ``notify_overdue`` turns the notices on (a Notification Log,
+	type Alert, which Frappe never e-mails), ``email_overdue`` also e-mails them (when an
+	outgoing Email Account is set up; without one only the notices are made). A user
+	who turned notifications off in their Notification Settings gets no notice, and one
+	who turned e-mail notifications off gets no e-mail.
+
+	A record whose notices fail is logged (Error Log with the record) and left unnotified,
+	so the next run tries again; the other records are notified.
 	"""
 	today = getdate(today or nowdate())
 	settings = regulations.settings()
@@ -34,7 +44,7 @@ def notify_overdue_steps(today=None):
 			where sd_overdue_notified = 0 and sd_step_due < %(today)s and status not in %(closed)s
 			and not exists (select 1 from `tabSales Stage Transition Log` won
 				where won.reference_doctype = %(doctype)s and won.reference_name = `tab{doctype}`.name
-				and won.kind = 'Won')""",
+				and won.kind = 'Won' and won.record_deleted = 0)""",
 			{"today": today, "closed": CLOSED[doctype], "doctype": doctype},
 			as_dict=True,
 		)
@@ -45,14 +55,54 @@ def notify_overdue_steps(today=None):
 			where name in %(names)s""",
 			{"names": [r.name for r in rows]},
 		)
-		if settings.get("notify_overdue", 1):
-			managers = _managers_of({r.record_owner or r.owner for r in rows})
-			for r in rows:
-				user = r.record_owner or r.owner
-				for recipient in {user, managers.get(user)} - {None, "Administrator", "Guest"}:
-					_notify(recipient, doctype, r, settings.get("email_overdue"))
-					notified += 1
+		if not cint(settings.get("notify_overdue", 1)):
+			continue
+		managers = _managers_of({r.record_owner or r.owner for r in rows})
+		recipients = {r.name: {r.record_owner or r.owner, managers.get(r.record_owner or r.owner)} - {None, "Administrator", "Guest"}
+			for r in rows}  # fmt: skip
+		wanted = notice_settings(set().union(*recipients.values()))
+		email_on = bool(cint(settings.get("email_overdue"))) and can_email()
+		failed = []
+		for r in rows:
+			ok = False
+			with isolated(doctype, r.name, _("Overdue notice for {0} {1} not sent").format(_(doctype), r.name)):
+				for recipient in sorted(recipients[r.name]):
+					notify, email = wanted.get(recipient, (True, True))
+					if notify:
+						_notify(recipient, doctype, r, email_on and email)
+						notified += 1
+				ok = True
+			if not ok:
+				failed.append(r.name)
+		if failed:  # tried again on the next run
+			frappe.db.sql(f"update `tab{doctype}` set sd_overdue_notified = 0 where name in %(names)s", {"names": failed})
 	return notified  # the scheduler commits a job that returns normally
+
+
+def notice_settings(users) -> dict[str, tuple[bool, bool]]:
+	"""user → (notifications on, e-mail notifications on) from their Notification Settings: one query.
+
+	A user without Notification Settings gets both, as in Frappe.
+	"""
+	if not users:
+		return {}
+	rows = frappe.db.sql(
+		"""select name, enabled, enable_email_notifications from `tabNotification Settings` where name in %(users)s""",
+		{"users": sorted(users)},
+	)
+	return {user: (bool(cint(enabled)), bool(cint(enabled)) and bool(cint(email))) for user, enabled, email in rows}
+
+
+def can_email(match_by_doctype=None) -> bool:
+	"""Whether frappe.sendmail can queue a mail: a real outgoing Email Account with an address.
+
+	With e-mails muted and no account Frappe hands out a dummy account without an address,
+	on which ``sendmail`` fails.
+	"""
+	from frappe.email.doctype.email_account.email_account import EmailAccount
+
+	account = EmailAccount.find_outgoing(match_by_doctype=match_by_doctype)
+	return bool(account and account.get("email_id"))
 
 
 def _managers_of(users):
@@ -71,6 +121,10 @@ def _managers_of(users):
 
 
 def _notify(user, doctype, row, email):
+	"""A Notification Log (Alert) for ``user`` and, with ``email``, the same notice by e-mail.
+
+	Frappe never e-mails Alert notifications itself, so the e-mail is queued here.
+	"""
 	subject = _("{0} {1} is overdue in step {2} (due {3})").format(
 		_(doctype), row.name, _(row.step or ""), frappe.format(row.sd_step_due, {"fieldtype": "Date"})
 	)
@@ -85,7 +139,20 @@ def _notify(user, doctype, row, email):
 			"from_user": "Administrator",
 		}
 	)
-	log.flags.ignore_permissions = True
-	if not email:
-		log.flags.sd_no_email = True
 	log.insert(ignore_permissions=True)
+	if email:
+		_email(user, subject, doctype, row.name)
+
+
+def _email(user, subject, doctype, name):
+	address = frappe.db.get_value("User", {"name": user, "enabled": 1}, "email")
+	if not address:
+		return
+	link = get_url_to_form(doctype, name)
+	frappe.sendmail(
+		recipients=[address],
+		subject=subject,
+		message=f'<p>{frappe.utils.escape_html(subject)}</p><p><a href="{link}">{frappe.utils.escape_html(name)}</a></p>',
+		reference_doctype=doctype,
+		reference_name=name,
+	)
