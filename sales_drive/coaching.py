@@ -6,17 +6,31 @@ the item Done (with the day it was closed); cancelling it marks it Cancelled;
 reopening it makes it Open again. Marking the item Done or Cancelled in the
 document closes or cancels the ToDo. Editing the item updates its ToDo;
 removing it cancels it.
+
+Coaching notes stay in the coaching document, whose row rules decide who reads
+them (:mod:`sales_drive.coaching_permissions`). Frappe lets System Manager read
+every ToDo and the assignment comments it writes, so the ToDo of a private
+document's item (a Coaching Session's) carries a neutral description — "Coaching
+Action Item" and a link to the session — and the item's text is read in the
+session (My Sales Day shows it to the assignee, who may read the session).
+Sprint items (not private) keep their text.
+
+The item's ``todo`` link is the server's: a row's link is always the one stored
+with that row, so a user cannot point an item at another ToDo (and have it
+rewritten with ``ignore_permissions``), and only ToDos that reference the
+document itself are ever changed.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 
 import frappe
 from frappe import _
 from frappe.utils import getdate, now_datetime, nowdate
 
-from sales_drive import messages
+from sales_drive import coaching_permissions, messages
 from sales_drive.engine import coaching as engine
 from sales_drive.engine.problems import Problem
 
@@ -99,30 +113,72 @@ def sales_persons_of(users) -> dict[str, str]:
 # ----------------------------------------------------------------------------- ToDos
 
 
+def todo_description(doc, row) -> str:
+	"""The ToDo's description: neutral for a private coaching document, the item's text otherwise."""
+	if doc.doctype not in coaching_permissions.PRIVATE:
+		return row.description
+	route = frappe.scrub(doc.doctype).replace("_", "-")
+	return '{0}: <a href="/app/{1}/{2}">{3}</a>'.format(
+		frappe.utils.escape_html(_("Coaching Action Item")),
+		route,
+		quote(str(doc.name)),
+		frappe.utils.escape_html(str(doc.name)),
+	)
+
+
+def keep_todo_links(doc, table="action_items"):
+	"""Restore each row's ``todo`` from the stored document (call in validate): the link is the server's."""
+	before = doc.get_doc_before_save()
+	stored = {r.name: r.todo for r in (before.get(table) if before else [])}
+	for row in doc.get(table):
+		row.todo = stored.get(row.name)
+
+
+def _own_todos(doc, names) -> set[str]:
+	"""Those of ``names`` that are ToDos of ``doc`` (reference type and name), in one query."""
+	names = [n for n in names if n]
+	if not names:
+		return set()
+	return set(
+		frappe.get_all(
+			"ToDo",
+			filters={"name": ["in", names], "reference_type": doc.doctype, "reference_name": doc.name},
+			pluck="name",
+		)
+	)
+
+
 def sync_todos(doc, table="action_items"):
 	"""Create, update, close or cancel the ToDo of each action item of ``doc`` (call in on_update).
 
 	Only what changed in the item since the last save is pushed to an existing
 	ToDo, so a ToDo closed in the meantime is not reopened by an unrelated edit.
+	Each row's ToDo is the one stored with the row before this save (a link a
+	user typed is put back), and only a ToDo referencing ``doc`` is touched.
 	"""
 	before = doc.get_doc_before_save()
 	old_rows = {r.name: r for r in (before.get(table) if before else [])}
+	for row in doc.get(table):  # the stored link, whatever the request said
+		trusted = old_rows[row.name].todo if row.name in old_rows else None
+		if row.todo != trusted:
+			row.db_set("todo", trusted, update_modified=False)
+	ours = _own_todos(doc, [r.todo for r in doc.get(table)] + [r.todo for r in old_rows.values()])
 	keep = set()
 	for row in doc.get(table):
 		values = {
 			"allocated_to": row.responsible,
 			"date": row.due_date,
-			"description": row.description,
+			"description": todo_description(doc, row),
 			"status": TODO_STATUS.get(row.status or "Open", "Open"),
 		}
-		if row.todo and frappe.db.exists("ToDo", row.todo):
+		if row.todo and row.todo in ours:
 			keep.add(row.todo)
 			old = old_rows.get(row.name)
 			old_values = (
 				{
 					"allocated_to": old.responsible,
 					"date": old.due_date,
-					"description": old.description,
+					"description": todo_description(doc, old),
 					"status": TODO_STATUS.get(old.status or "Open", "Open"),
 				}
 				if old
@@ -152,7 +208,7 @@ def sync_todos(doc, table="action_items"):
 		row.db_set("todo", todo.name, update_modified=False)
 		keep.add(todo.name)
 	# items removed from the document: their ToDos are cancelled
-	removed = {r.todo for r in (before.get(table) if before else []) if r.todo} - keep
+	removed = {r.todo for r in old_rows.values() if r.todo in ours} - keep
 	for name in removed:
 		if frappe.db.get_value("ToDo", name, "status") == "Open":
 			todo = frappe.get_doc("ToDo", name)

@@ -6,7 +6,16 @@ Who sees whom:
 - a sales user sees their own day (User → Employee → Sales Person);
 - a team lead — the user of a group Sales Person — also sees every person in
   that group's subtree (``lft``/``rgt``);
-- a Sales Manager (and a System Manager) sees everyone.
+- a Sales Manager (and a System Manager) sees everyone
+
+(the helpers of :mod:`sales_drive.permissions`, which scope pay and plans the same way).
+
+A person's coaching action items (ToDos of a Coaching Session, Call Review or
+Sales Feedback) are shown to that person and to the coach (the author of the
+coaching document) only: never to the head of sales or a team lead looking at
+the person's day, not even as a count. The person (or the coach) sees the
+item's own text, read from the coaching document; the ToDo itself carries a
+neutral description (:func:`sales_drive.coaching.sync_todos`).
 
 The figures come from the stored ``Sales Plan Day`` rows of the submitted plan
 that covers the date; a person whose rows are missing is computed on the spot
@@ -27,12 +36,11 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, nowdate, strip_html_tags
 
-from sales_drive import plans
+from sales_drive import coaching_permissions, permissions, plans
 from sales_drive.engine import plan as engine
 from sales_drive.integrations.pipeline import sales_person_of
 from sales_drive.tasks import CLOSED
 
-ALL_ROLES = frozenset({"Sales Manager", "System Manager"})
 NOT_OPEN_OPPORTUNITY = (*CLOSED["Opportunity"], "Converted")
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -56,8 +64,8 @@ class Scope:
 	def __init__(self, user: str):
 		self.user = user
 		self.own = sales_person_of(user)[0]
-		self.everyone = user == "Administrator" or bool(ALL_ROLES & set(frappe.get_roles(user)))
-		self.team = set() if self.everyone else set(_team_of(user))
+		self.everyone = permissions.sees_everyone(user)
+		self.team = set() if self.everyone else set(permissions.team_persons(user, enabled_only=True))
 		self.leads = self.everyone or bool(self.team)
 
 	def allows(self, person: str) -> bool:
@@ -68,16 +76,6 @@ class Scope:
 		if not self.leads:
 			return _person_rows([self.own]) if self.own else []
 		return _person_rows(None if self.everyone else sorted((self.team | {self.own}) - {None}))
-
-
-def _team_of(user: str) -> list[str]:
-	return frappe.db.sql_list(
-		"""select distinct sp.name from `tabSales Person` team
-		join `tabEmployee` e on e.name = team.employee
-		join `tabSales Person` sp on sp.lft >= team.lft and sp.rgt <= team.rgt
-		where e.user_id = %(user)s and team.is_group = 1 and sp.is_group = 0 and sp.enabled = 1""",
-		{"user": user},
-	)
 
 
 def _person_rows(names: list[str] | None) -> list[frappe._dict]:
@@ -134,10 +132,11 @@ def get_my_day(sales_person: str | None = None, date: str | None = None) -> dict
 		message = _("No submitted Sales Plan covers {0} for {1}.").format(
 			frappe.format(day, {"fieldtype": "Date"}), frappe.bold(person)
 		)
-	lists = contact_lists([user], day) if user else {}
+	viewer = frappe.session.user
+	lists = contact_lists([user], day, viewer) if user else {}
 	mine = lists.get(user, {})
 	# the lists stop at LIST_LIMIT rows: their full sizes let the page say "100 of N"
-	counts = contact_counts([user], day).get(user, {}) if user else {}
+	counts = contact_counts([user], day, viewer).get(user, {}) if user else {}
 	shown = {k: mine.get(k, [])[:LIST_LIMIT] for k in ("todos", "contacts", "overdue")}
 	return {
 		"date": day,
@@ -170,7 +169,7 @@ def get_team_day(date: str | None = None) -> dict:
 		)
 	people = scope.persons()
 	figures = figures_for([p.name for p in people], day)
-	counts = contact_counts([p.user for p in people if p.user], day)
+	counts = contact_counts([p.user for p in people if p.user], day, frappe.session.user)
 	rows = []
 	for p in people:
 		f = figures.get(p.name)
@@ -350,23 +349,60 @@ def _dec(value) -> Decimal:
 # ----------------------------------------------------------------------------- whom to contact
 
 
-def contact_lists(users: list[str], day) -> dict[str, dict[str, list]]:
-	"""Per user: open ToDos due by ``day``, Opportunities to contact by ``day``, overdue steps."""
+def coaching_todo_rule(viewer: str | None, table: str = "`tabToDo`") -> str:
+	"""SQL: the ToDo is shown to ``viewer`` — not a coaching action item, or one of the viewer's own, or
+	one of a coaching document the viewer wrote (the coach). ``None``: every ToDo (a job's own use)."""
+	if viewer is None:
+		return "1=1"
+	me = frappe.db.escape(viewer)
+	private = ", ".join(map(frappe.db.escape, coaching_permissions.PRIVATE))
+	parts = [f"{table}.allocated_to = {me}", f"ifnull({table}.reference_type, '') not in ({private})"]
+	for doctype, (author, _subject, _child) in coaching_permissions.PRIVATE.items():
+		parts.append(
+			f"({table}.reference_type = {frappe.db.escape(doctype)} and exists (select 1 from `tab{doctype}` sd_c"
+			f" where sd_c.name = {table}.reference_name and sd_c.`{author}` = {me}))"
+		)
+	return "(" + " or ".join(parts) + ")"
+
+
+def _coaching_texts(todos: list, viewer: str | None) -> dict[str, str]:
+	"""ToDo → the text of its coaching action item, for the items of documents ``viewer`` may read."""
+	names = [t.name for t in todos if t.reference_type == "Coaching Session"]
+	if not names or not viewer:
+		return {}
+	readable = coaching_permissions.condition("Coaching Session", viewer, "sd_parent")
+	return dict(
+		frappe.db.sql(
+			f"""select i.todo, i.description from `tabCoaching Action Item` i
+			where i.todo in %(names)s and i.parenttype = 'Coaching Session'
+			and i.parent in (select sd_parent.name from `tabCoaching Session` sd_parent where {readable})""",
+			{"names": names},
+		)
+	)
+
+
+def contact_lists(users: list[str], day, viewer: str | None = None) -> dict[str, dict[str, list]]:
+	"""Per user: open ToDos due by ``day``, Opportunities to contact by ``day``, overdue steps.
+
+	``viewer``: who is looking (coaching ToDos of others are left out, see :func:`coaching_todo_rule`).
+	"""
 	out: dict[str, dict[str, list]] = defaultdict(lambda: {"todos": [], "contacts": [], "overdue": []})
 	users = [u for u in users if u]
 	if not users:
 		return out
 	values = {"users": users, "day": day, "not_open": NOT_OPEN_OPPORTUNITY, "limit": LIST_LIMIT * len(users)}
-	for t in frappe.db.sql(
-		"""select name, allocated_to as user, date, priority, description, reference_type, reference_name
+	todos = frappe.db.sql(
+		f"""select name, allocated_to as user, date, priority, description, reference_type, reference_name
 		from `tabToDo`
-		where status = 'Open' and allocated_to in %(users)s and date <= %(day)s
+		where status = 'Open' and allocated_to in %(users)s and date <= %(day)s and {coaching_todo_rule(viewer)}
 		order by date, field(priority, 'High', 'Medium', 'Low'), creation
 		limit %(limit)s""",
 		values,
 		as_dict=True,
-	):
-		t.description = _short(t.description)
+	)
+	texts = _coaching_texts(todos, viewer)
+	for t in todos:
+		t.description = _short(texts.get(t.name) or t.description)
 		out[t.user]["todos"].append(t)
 
 	for o in frappe.db.sql(
@@ -396,15 +432,16 @@ def contact_lists(users: list[str], day) -> dict[str, dict[str, list]]:
 	return out
 
 
-def contact_counts(users: list[str], day) -> dict[str, dict[str, int]]:
-	"""The sizes of :func:`contact_lists`, per user, with one grouped query per list."""
+def contact_counts(users: list[str], day, viewer: str | None = None) -> dict[str, dict[str, int]]:
+	"""The sizes of :func:`contact_lists` (as ``viewer`` sees them), per user, one grouped query per list."""
 	out: dict[str, dict[str, int]] = defaultdict(lambda: {"todos": 0, "contacts": 0, "overdue": 0})
 	if not users:
 		return out
 	values = {"users": users, "day": day, "not_open": NOT_OPEN_OPPORTUNITY}
 	for user, n in frappe.db.sql(
-		"""select allocated_to, count(*) from `tabToDo`
-		where status = 'Open' and allocated_to in %(users)s and date <= %(day)s group by allocated_to""",
+		f"""select allocated_to, count(*) from `tabToDo`
+		where status = 'Open' and allocated_to in %(users)s and date <= %(day)s and {coaching_todo_rule(viewer)}
+		group by allocated_to""",
 		values,
 	):
 		out[user]["todos"] = n

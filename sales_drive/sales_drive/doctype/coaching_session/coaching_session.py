@@ -29,6 +29,7 @@ class CoachingSession(Document):
 		persons = coaching.sales_persons_of([p.user for p in self.participants])
 		for p in self.participants:
 			p.sales_person = persons.get(p.user)
+		coaching.keep_todo_links(self)
 		coaching.stamp_items(self)
 		# a title the user typed is kept; an empty one is made in the user's language
 		if not (self.title or "").strip():

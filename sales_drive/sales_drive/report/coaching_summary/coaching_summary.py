@@ -23,6 +23,13 @@ No observation, comment, goal or note is read: every query is grouped and
 returns counts, sums and dates. The queries deliberately do not apply the
 row rules of the private doctypes — aggregates are what the head of sales is
 meant to see.
+
+Who sees whose rows (:func:`visible_users`): the head of sales (Sales Manager)
+and System Manager everyone's; anyone else (a team lead, a coach) only the rows
+of their own team (:mod:`sales_drive.permissions`), of the people they coached
+or reviewed, and their own. The chart and the summary are computed from the
+rows shown only, so a group average never holds the score of a person the
+viewer may not see (with a narrow period an average can be one review).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_months, flt, getdate, nowdate
 
+from sales_drive import permissions
 from sales_drive.engine import coaching as engine
 
 
@@ -49,10 +57,13 @@ def execute(filters=None):
 		frappe.throw(_("The KPI window must be at least one day"), title=_("Invalid Filter"))
 	today = getdate(nowdate())
 
-	sessions = session_counts(from_date, to_date)
+	visible = visible_users(frappe.session.user)
+	sessions = _only(session_counts(from_date, to_date), visible)
 	people = list(sessions)
-	items = action_item_states(from_date, to_date, today)
+	items = _only(action_item_states(from_date, to_date, today), visible)
 	review_points, passed = review_rollup(from_date, to_date)
+	if visible is not None:
+		review_points = [p for p in review_points if p.key in visible]
 	trends = engine.trend(review_points)
 	kpi = kpi_changes(sessions, filters.get("company"), window, today)
 
@@ -97,6 +108,25 @@ def execute(filters=None):
 			}
 		)
 	return get_columns(window), rows, None, get_chart(review_points), get_summary(rows)
+
+
+def visible_users(user: str) -> set[str] | None:
+	"""The users whose rows ``user`` may see; ``None``: everyone (the head of sales, System Manager)."""
+	team = permissions.allowed_users(user)
+	if team is None:
+		return None
+	coached = frappe.db.sql_list(
+		"""select p.user from `tabCoaching Session` s
+		join `tabCoaching Participant` p on p.parent = s.name and p.parenttype = 'Coaching Session'
+		where s.coach = %(user)s
+		union select manager from `tabCall Review` where reviewer = %(user)s""",
+		{"user": user},
+	)
+	return team | {u for u in coached if u}
+
+
+def _only(per_user: dict, visible: set[str] | None) -> dict:
+	return per_user if visible is None else {u: v for u, v in per_user.items() if u in visible}
 
 
 def _float(value):

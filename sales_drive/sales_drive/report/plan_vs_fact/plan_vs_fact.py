@@ -19,6 +19,11 @@ those on or before it.
 The chart shows the cumulative plan (pace) and the cumulative fact by working
 day, for the department or for the chosen person, up to the "as of" date.
 A fact on a day off counts on the next working day, as in the plan itself.
+
+Who sees whom (:mod:`sales_drive.permissions`): a manager their own row, a team
+lead their team's, the head of sales and System Manager everyone's. The total,
+the chart and the summary add up only the rows shown; the total row is the
+"Department Total" only for those who see everyone.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ import frappe
 from frappe import _
 from frappe.utils import flt, getdate, nowdate
 
-from sales_drive import plans
+from sales_drive import permissions, plans
 from sales_drive import report_columns as col
 from sales_drive.engine import plan as engine
 
@@ -44,6 +49,13 @@ def execute(filters=None):
 	as_of = getdate(filters.get("as_of") or nowdate())
 	amounts = plans.allocation_amounts(plan)
 	person = filters.get("sales_person") or None
+	allowed = permissions.allowed_persons()
+	if person and allowed is not None and person not in allowed:
+		frappe.throw(
+			_("You can only see the figures of the persons in your team."),
+			frappe.PermissionError,
+			title=_("Not Permitted"),
+		)
 	if person and person not in amounts:
 		frappe.throw(
 			_("Sales Person {0} has no allocation in Sales Plan {1}").format(
@@ -51,7 +63,7 @@ def execute(filters=None):
 			),
 			title=_("Invalid Filter"),
 		)
-	persons = [person] if person else list(amounts)
+	persons = [person] if person else permissions.filter_persons(amounts)
 
 	days = plans.working_days(plan)
 	facts = fetch_facts(plan, as_of, set(persons))
@@ -60,7 +72,8 @@ def execute(filters=None):
 
 	data = [_row(f, plan.currency) for f in figures]
 	if not person:
-		data.append(_row(total(figures), plan.currency, label=_("Department Total")))
+		label = _("Department Total") if allowed is None else _("Total")
+		data.append(_row(total(figures), plan.currency, label=label))
 	return (
 		get_columns(),
 		data,
@@ -231,9 +244,17 @@ def persons_of_plan(doctype, txt, searchfield, start, page_len, filters):
 	if not plan:
 		return []
 	frappe.get_doc("Sales Plan", plan).check_permission("read")
+	allowed = permissions.allowed_persons()
+	scope = "" if allowed is None else "and a.sales_person in %(allowed)s"
 	return frappe.db.sql(
-		"""select a.sales_person from `tabSales Plan Allocation` a
-		where a.parent = %(plan)s and a.parenttype = 'Sales Plan' and a.sales_person like %(txt)s
+		f"""select a.sales_person from `tabSales Plan Allocation` a
+		where a.parent = %(plan)s and a.parenttype = 'Sales Plan' and a.sales_person like %(txt)s {scope}
 		order by a.idx limit %(start)s, %(page_len)s""",
-		{"plan": plan, "txt": f"%{txt}%", "start": int(start or 0), "page_len": int(page_len or 20)},
+		{
+			"plan": plan,
+			"txt": f"%{txt}%",
+			"start": int(start or 0),
+			"page_len": int(page_len or 20),
+			"allowed": sorted(allowed or {""}),
+		},
 	)
