@@ -36,7 +36,7 @@ def step_panel(doctype: str, name: str) -> dict:
 		"order": order,
 		"history": frappe.get_all(
 			"Sales Stage Transition Log",
-			filters={"reference_doctype": doctype, "reference_name": name},
+			filters={"reference_doctype": doctype, "reference_name": name, "record_deleted": 0},
 			fields=["kind", "from_step", "to_step", "transition_time", "user", "verdict", "override_reason",
 				"regulation", "previous_regulation",
 				"days_in_previous", "assigned_to"],

@@ -18,6 +18,8 @@ Who changes what
 A team lead, the head of sales and System Manager set and change tasks (a team
 lead only for the managers of their own team). A manager (Sales User) only
 answers the tasks assigned to them: status, the note and the question.
+The manager's user follows the task's Sales Person (a task is reassigned by
+changing it); the answer's stamps and the reminder date are the server's.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ ALL_SEEING = frozenset({"Sales Manager", "System Manager"})
 READ_LIKE = frozenset({"read", "select", "print", "email", "report", "export"})
 # fields only a team lead (or the head of sales) may change
 SET_FIELDS = ("title", "description", "sales_person", "team_lead", "due_date", "checkup_date")
+# fields only the server writes (``read_only`` is not enforced on save): a value sent by anyone — the form,
+# REST, Data Import — is never taken. The answer's stamps are set when the status changes, the reminder
+# date by ``remind_checkups`` (SQL); ``manager_user`` follows the task's Sales Person.
+SERVER_FIELDS = ("answered_on", "checked_by", "reminded_on")
 
 
 def templates() -> dict[str, str]:
@@ -174,15 +180,25 @@ def validate(doc):
 
 	if doc.is_new() and not doc.team_lead:
 		doc.team_lead = user
-	if doc.is_new() or doc.sales_person != before.sales_person or not doc.manager_user:
+	# the manager is the user of the task's Sales Person: a task is reassigned by changing its Sales Person,
+	# which only its team lead and the head of sales may do (above); a manager_user sent in is never taken
+	stored_manager = before.manager_user if before else None
+	if (
+		doc.is_new()
+		or doc.sales_person != before.sales_person
+		or not stored_manager
+		or (doc.manager_user != stored_manager and is_setter(user))
+	):
 		doc.manager_user = user_of(doc.sales_person)
-		if not doc.manager_user:
-			frappe.throw(
-				_("Sales Person {0} has no user: link an Employee with a user to it.").format(
-					frappe.bold(doc.sales_person)
-				),
-				title=_("No User"),
-			)
+	else:
+		doc.manager_user = stored_manager
+	if not doc.manager_user:
+		frappe.throw(
+			_("Sales Person {0} has no user: link an Employee with a user to it.").format(
+				frappe.bold(doc.sales_person)
+			),
+			title=_("No User"),
+		)
 
 	created = getdate(doc.creation or nowdate())
 	throw(
@@ -196,6 +212,8 @@ def validate(doc):
 		)
 	)
 
+	for fieldname in SERVER_FIELDS:
+		doc.set(fieldname, before.get(fieldname) if before else None)
 	old_status = before.status if before else engine.OPEN
 	if (doc.status or engine.OPEN) != old_status:
 		answered = doc.status != engine.OPEN

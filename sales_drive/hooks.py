@@ -28,8 +28,13 @@ _pipeline_events = {
 	"validate": "sales_drive.integrations.pipeline.validate",
 	"on_update": "sales_drive.integrations.pipeline.on_update",
 	"on_trash": "sales_drive.integrations.pipeline.on_trash",
+	"after_delete": "sales_drive.integrations.pipeline.after_delete",
 	"on_change": "sales_drive.integrations.pipeline.on_change",
 }
+
+# the audit trail outlives a deleted Lead / Opportunity (its rows stay, marked deleted: pipeline.on_trash),
+# so its rows never block the delete
+ignore_links_on_delete = ["Sales Stage Transition Log", "Sales Gate Observation"]
 
 doc_events = {
 	"Lead": {
@@ -45,8 +50,13 @@ doc_events = {
 		"before_validate": "sales_drive.integrations.pipeline.before_validate",
 	},
 	# base cooling: no contact with a cooling party (sales_drive/integrations/cooling.py)
-	"Quotation": {"on_update_after_submit": "sales_drive.integrations.cooling.quotation_on_update_after_submit"},
+	"Quotation": {
+		"validate": "sales_drive.integrations.cooling.quotation_validate",
+		"on_update_after_submit": "sales_drive.integrations.cooling.quotation_on_update_after_submit",
+	},
 	"Communication": {"validate": "sales_drive.integrations.cooling.communication_validate"},
+	# a key account (it chooses the regulation) is set by the monthly review or a Sales Manager only
+	"Customer": {"validate": "sales_drive.integrations.customer.validate"},
 	"Event": {"validate": "sales_drive.integrations.cooling.event_validate"},
 	"Opportunity Lost Reason": {"validate": "sales_drive.base_cooling.validate_lost_reason"},
 	"Payment Entry": {
@@ -58,6 +68,7 @@ doc_events = {
 		"on_cancel": "sales_drive.plans.on_document_change",
 	},
 	"Sales Order": {
+		"validate": "sales_drive.integrations.cooling.sales_order_validate",
 		"on_submit": "sales_drive.plans.on_document_change",
 		"on_cancel": "sales_drive.plans.on_document_change",
 	},
@@ -97,6 +108,14 @@ permission_query_conditions = {
 	"Call Review Score": "sales_drive.coaching_permissions.child_query_conditions",
 	"Sales Feedback Rating": "sales_drive.coaching_permissions.child_query_conditions",
 	"Sales Digest": "sales_drive.digests.query_conditions",
+	# pay and plans: own, the team's for a team lead, everyone's for the head of sales (sales_drive/permissions.py)
+	"KPI Scorecard": "sales_drive.permissions.query_conditions",
+	"KPI Scheme": "sales_drive.permissions.query_conditions",
+	"Sales Plan Day": "sales_drive.permissions.query_conditions",
+	"Sales Stage Transition Log": "sales_drive.permissions.query_conditions",
+	"KPI Scorecard Line": "sales_drive.permissions.child_query_conditions",
+	"KPI Scheme Component": "sales_drive.permissions.child_query_conditions",
+	"KPI Scheme Person": "sales_drive.permissions.child_query_conditions",
 }
 has_permission = {
 	"Sales Task": "sales_drive.checkups.has_permission",
@@ -104,4 +123,8 @@ has_permission = {
 	"Call Review": "sales_drive.coaching_permissions.has_permission",
 	"Sales Feedback": "sales_drive.coaching_permissions.has_permission",
 	"Sales Digest": "sales_drive.digests.has_permission",
+	"KPI Scorecard": "sales_drive.permissions.has_permission",
+	"KPI Scheme": "sales_drive.permissions.has_permission",
+	"Sales Plan Day": "sales_drive.permissions.has_permission",
+	"Sales Stage Transition Log": "sales_drive.permissions.has_permission",
 }

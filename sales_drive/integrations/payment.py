@@ -30,7 +30,7 @@ def on_submit(doc, method=None):
 	done = set(
 		frappe.get_all(
 			"Sales Stage Transition Log",
-			{"reference_doctype": "Opportunity", "reference_name": ["in", names], "kind": "Won"},
+			{"reference_doctype": "Opportunity", "reference_name": ["in", names], "kind": "Won", "record_deleted": 0},
 			pluck="reference_name",
 		)
 	)

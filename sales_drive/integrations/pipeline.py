@@ -4,7 +4,10 @@
 language); ``on_update`` writes the transition log and the hand-off
 assignment once the save has gone through. Every path that saves a document
 — the form, a workflow action, REST, Data Import, the Kanban board — runs
-``validate``, so the gate holds server side everywhere.
+``validate``, so the gate holds server side everywhere. The same ``validate`` keeps
+the tracking fields (step clock, due date, overdue flags, regulation, checklist
+stamps) the server's: a value a user sends for them is never taken. Deleting a
+record keeps its transition log (``on_trash``: marked deleted).
 """
 
 from __future__ import annotations
@@ -42,10 +45,13 @@ def before_validate(doc, method=None):
 
 
 def validate(doc, method=None):
+	before = None if doc.is_new() else _stored(doc)
+	# the tracking fields are the server's with the gates on or off
+	_keep_server_fields(doc, before)
+	_stamp_ticks(doc, before)
+	_keep_regulation(doc, before)
 	if not regulations.gates_enabled():
 		return
-	before = None if doc.is_new() else doc.get_doc_before_save()
-	_keep_regulation(doc, before)
 	if doc.doctype == "Opportunity" and _party_changed(doc, before):
 		_check_lead_conversion(doc)
 	active = regulations.for_record(doc)
@@ -90,13 +96,44 @@ def validate(doc, method=None):
 	doc.sd_regulation = reg.name
 
 	_sync_checklist(doc, reg, new)
-	_stamp_ticks(doc, before)
 	if log:
 		doc.flags.sd_log = (doc.flags.sd_log or []) + log
 	doc.sd_gate_override = 0
 	doc.sd_override_reason = None
 	if active.mode == rollout.ENFORCE:
 		sales_models.check_assistant(doc, reg, old, new)
+
+
+# Tracking fields of Lead and Opportunity (sales_drive/setup/custom_fields.py) are the server's: ``read_only``
+# is not enforced on save, so a value sent by a user — the form, REST, Data Import — is never taken. On insert
+# they start empty, on update the stored value stays; the gate code below then sets them where the record
+# moves (``_enter_step``, ``_adopted_row``, ``_move_regulation``). The server's other writers use SQL or
+# ``db_set_value`` and never pass here: the overdue job (tasks.py), the adoption, payments (a deal won), base
+# cooling (``sd_cooling_until``). ``sd_regulation`` is kept by ``_keep_regulation``; the checklist's
+# ``done_by`` / ``done_on`` by ``_stamp_ticks``.
+SERVER_FIELDS = ("sd_step_entered_on", "sd_step_due", "sd_overdue", "sd_overdue_notified", "sd_cooling_until")
+# set by server code on insert only (a repeat-sale opportunity: sales_drive/repeat_sales.py, ignore_permissions)
+SERVER_INSERT_FIELDS = {"Opportunity": ("sd_repeat_sale_rule",)}
+
+
+def _stored(doc):
+	"""The record as stored, before this save (Frappe loads it in ``save``; read it if a caller did not)."""
+	return doc.get_doc_before_save() or (
+		frappe.get_doc(doc.doctype, doc.name) if frappe.db.exists(doc.doctype, doc.name) else None
+	)
+
+
+def _keep_server_fields(doc, before):
+	"""Put back the stored value of every server-owned field, whatever the save was sent with."""
+	for fieldname in SERVER_FIELDS:
+		if doc.meta.has_field(fieldname):
+			doc.set(fieldname, before.get(fieldname) if before else None)
+	for fieldname in SERVER_INSERT_FIELDS.get(doc.doctype, ()):
+		if before is not None:
+			doc.set(fieldname, before.get(fieldname))
+		elif not doc.flags.get("ignore_permissions"):
+			# a user's insert (REST, import, form) never names the rule: only the repeat-sale job does
+			doc.set(fieldname, None)
 
 
 def _step_of(doc, active, field):
@@ -173,7 +210,8 @@ def after_insert(doc, method=None):
 	if not lead:
 		return
 	already = frappe.db.exists(
-		"Sales Stage Transition Log", {"reference_doctype": "Lead", "reference_name": lead.name, "kind": "Won"}
+		"Sales Stage Transition Log",
+		{"reference_doctype": "Lead", "reference_name": lead.name, "kind": "Won", "record_deleted": 0},
 	)
 	if already:
 		return
@@ -198,7 +236,27 @@ def after_insert(doc, method=None):
 
 
 def on_trash(doc, method=None):
-	frappe.db.delete("Sales Stage Transition Log", {"reference_doctype": doc.doctype, "reference_name": doc.name})
+	"""The audit trail outlives the record: its transition log rows (override reasons included) stay, marked
+	``record_deleted``; its gate observations stay as they are (what Enforce would have refused happened).
+
+	Both doctypes are in ``ignore_links_on_delete`` (hooks.py), so their rows do not block the delete. The
+	name is never handed to a later record (Frappe winds the naming series back when the newest record is
+	deleted): that record would inherit these rows as its own history.
+	"""
+	frappe.db.sql(
+		"""update `tabSales Stage Transition Log` set record_deleted = 1
+		where reference_doctype = %s and reference_name = %s""",
+		(doc.doctype, doc.name),
+	)
+	if doc.get("naming_series"):
+		doc.flags.sd_naming_series = doc.naming_series
+		doc.naming_series = None  # delete_doc's update_naming_series then leaves the series as it is
+
+
+def after_delete(doc, method=None):
+	"""Put the naming series back on the deleted document (it is kept in Deleted Document)."""
+	if doc.flags.get("sd_naming_series"):
+		doc.naming_series = doc.flags.pop("sd_naming_series")
 
 
 # --- helpers -----------------------------------------------------------------
@@ -511,14 +569,18 @@ def _sync_checklist(doc, reg, step):
 
 
 def _stamp_ticks(doc, before):
-	was_done = {(r.step, r.item) for r in (before.get("sd_checklist") or []) if r.done} if before else set()
+	"""Who ticked a checklist item, and when, is the server's: the session user and now when the row is
+	ticked in this save, the stored stamp while it stays ticked, nothing once unticked (never the sent value)."""
+	stamps = {}
+	for r in (before.get("sd_checklist") or []) if before else []:
+		if r.done:
+			stamps.setdefault((r.step, r.item), (r.done_by, r.done_on))
+	now = now_datetime()
 	for r in doc.get("sd_checklist") or []:
-		if r.done and (r.step, r.item) not in was_done and not r.done_by:
-			r.done_by = frappe.session.user
-			r.done_on = now_datetime()
-		elif not r.done:
-			r.done_by = None
-			r.done_on = None
+		if not r.done:
+			r.done_by, r.done_on = None, None
+		else:
+			r.done_by, r.done_on = stamps.get((r.step, r.item)) or (frappe.session.user, now)
 
 
 def _pick_assignee(doc, step):

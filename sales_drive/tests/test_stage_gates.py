@@ -251,10 +251,11 @@ class TestOpportunityGates(FrappeTestCase):
 		self.assertNotEqual(owners[0], owners[1])
 		self.assertTrue(candidates)
 
-	def test_delete_removes_the_log(self):
+	def test_delete_keeps_the_log_marked_deleted(self):
 		opp = make_opportunity()
 		frappe.delete_doc("Opportunity", opp.name)
-		self.assertFalse(frappe.db.exists("Sales Stage Transition Log", {"reference_name": opp.name}))
+		rows = frappe.get_all("Sales Stage Transition Log", {"reference_name": opp.name}, pluck="record_deleted")
+		self.assertEqual(rows, [1])  # the audit trail outlives the record (issue 14, item 8)
 
 
 class TestLeadGates(FrappeTestCase):

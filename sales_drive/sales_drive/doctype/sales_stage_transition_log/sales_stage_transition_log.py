@@ -1,8 +1,33 @@
 # Copyright (c) 2026, Sales Drive contributors
 # For license information, please see license.txt
 
+"""The audit trail of stage moves: written by the server only (``pipeline.write_log``, in SQL), never edited,
+deleted by System Manager alone.
+
+The role permissions grant nobody write and only System Manager delete; these checks also hold where
+permissions are not asked (a share with write, ``ignore_permissions`` in server code).
+"""
+
+import frappe
+from frappe import _
 from frappe.model.document import Document
+
+DELETERS = frozenset({"System Manager"})
 
 
 class SalesStageTransitionLog(Document):
-	pass
+	def validate(self):
+		if not self.is_new():
+			frappe.throw(
+				_("The Sales Stage Transition Log is an audit trail: its rows cannot be edited."),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)
+
+	def on_trash(self):
+		if not (set(frappe.get_roles()) & DELETERS):
+			frappe.throw(
+				_("Only a System Manager may delete rows of the Sales Stage Transition Log."),
+				frappe.PermissionError,
+				title=_("Not Permitted"),
+			)

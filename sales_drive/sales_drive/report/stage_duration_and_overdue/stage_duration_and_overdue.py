@@ -65,7 +65,8 @@ def fetch_open_records(doctype: str, filters) -> list[frappe._dict]:
 	conditions = [
 		f"{t}.status not in %(closed)s",
 		f"""not exists (select 1 from `tabSales Stage Transition Log` won
-			where won.reference_doctype = %(doctype)s and won.reference_name = {t}.name and won.kind = 'Won')""",
+			where won.reference_doctype = %(doctype)s and won.reference_name = {t}.name and won.kind = 'Won'
+			and won.record_deleted = 0)""",
 	]
 	values = {"closed": CLOSED[doctype], "doctype": doctype}
 	if filters.get("company"):
