@@ -628,7 +628,6 @@ def _reopen(party_type, party, assignee):
 				"date": nowdate(),
 			}
 		)
-		todo.flags.sd_no_notify = True
 		todo.insert(ignore_permissions=True)
 
 

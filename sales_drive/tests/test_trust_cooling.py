@@ -7,15 +7,15 @@ Manager cannot edit a Cooling Record around the lift (which needs a reason).
 from unittest.mock import patch
 
 import frappe
-from frappe.tests.test_api import FrappeAPITestCase
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, formatdate, get_test_client, getdate, nowdate
+from frappe.utils import add_days, formatdate, getdate, nowdate
 
 from sales_drive import base_cooling
 from sales_drive.base_cooling import return_cooled_parties
 from sales_drive.tests.test_cooling import PRICE, customer, lose, opportunity, reason
 from sales_drive.tests.test_digests import forget_outgoing_account
 from sales_drive.tests.utils import (
+	TokenAPITestCase,
 	api_tokens,
 	company,
 	ensure_fiscal_year,
@@ -253,13 +253,12 @@ class TestEmailCampaignDropsCoolingRecipients(FrappeTestCase):
 		self.assertEqual(self.queued_to(comm.name), set())
 
 
-class TestCoolingPathsOverRest(FrappeAPITestCase):
+class TestCoolingPathsOverRest(TokenAPITestCase):
 	"""Item 17 over REST: a plain Sales User cannot reopen, re-point, quote or order a cooling party;
 	a Sales Manager cannot edit a Cooling Record around lifting, which needs a reason."""
 
 	# its own client without cookies: the shared one keeps the sid cookie of other classes' requests
 	# (Administrator), and Frappe ignores an API token when a session cookie is already logged in
-	TEST_CLIENT = get_test_client(use_cookies=False)
 
 	@classmethod
 	def setUpClass(cls):

@@ -15,11 +15,11 @@ REST requests run in their own thread and database connection: fixtures are comm
 from datetime import timedelta
 
 import frappe
-from frappe.tests.test_api import FrappeAPITestCase
-from frappe.utils import add_days, get_datetime, get_test_client, getdate, now_datetime, nowdate
+from frappe.utils import add_days, get_datetime, getdate, now_datetime, nowdate
 
 from sales_drive.integrations.pipeline import write_observations
 from sales_drive.tests.utils import (
+	TokenAPITestCase,
 	add_call,
 	api_tokens,
 	company,
@@ -50,7 +50,7 @@ def recent(value, since):
 	return value is not None and get_datetime(value) >= since
 
 
-class TrustCase(FrappeAPITestCase):
+class TrustCase(TokenAPITestCase):
 	"""Users, tokens and the regulations in Enforce, committed for the REST thread."""
 
 	created: list  # (doctype, name) removed after the class
@@ -79,9 +79,6 @@ class TrustCase(FrappeAPITestCase):
 	def setUp(self):
 		frappe.set_user("Administrator")
 		reset_cache()
-		# a client of its own: FrappeAPITestCase shares one whose cookie jar keeps the Administrator session
-		# of classes that log in with "sid", and Frappe lets a session cookie win over the token
-		self.TEST_CLIENT = get_test_client()
 
 	def keep(self, doctype, name):
 		self.created.append((doctype, name))

@@ -22,13 +22,13 @@ from pathlib import Path
 from unittest.mock import patch
 
 import frappe
-from frappe.tests.test_api import FrappeAPITestCase
 from frappe.tests.utils import FrappeTestCase
-from frappe.utils import add_days, get_first_day, get_last_day, get_test_client, getdate, now_datetime, nowdate
+from frappe.utils import add_days, get_first_day, get_last_day, getdate, now_datetime, nowdate
 
 import sales_drive
 from sales_drive import deviation, digests, key_accounts, kpi, plans, repeat_sales, tasks
 from sales_drive.tests.utils import (
+	TokenAPITestCase,
 	api_tokens,
 	company,
 	ensure_sales_person,
@@ -156,10 +156,7 @@ def purge_reports():
 	frappe.db.delete("Report Regulation", {"title": REGULATION})
 
 
-class TestDailyReportOverRest(FrappeAPITestCase):
-	# no cookies: FrappeAPITestCase's client is shared by every REST test class, and one that used
-	# ``self.sid`` left an Administrator session cookie that would win over the API token
-	TEST_CLIENT = get_test_client(use_cookies=False)
+class TestDailyReportOverRest(TokenAPITestCase):
 
 	@classmethod
 	def setUpClass(cls):
@@ -305,8 +302,7 @@ def whitelisted_in_app() -> dict[str, list[str]]:
 	return out
 
 
-class TestPostOnlyOverRest(FrappeAPITestCase):
-	TEST_CLIENT = get_test_client(use_cookies=False)  # see TestDailyReportOverRest
+class TestPostOnlyOverRest(TokenAPITestCase):
 
 	@classmethod
 	def setUpClass(cls):

@@ -20,10 +20,9 @@ from __future__ import annotations
 import json
 
 import frappe
-from frappe.tests.test_api import FrappeAPITestCase
-from frappe.utils import add_days, get_first_day, get_last_day, get_test_client, now_datetime, nowdate
+from frappe.utils import add_days, get_first_day, get_last_day, now_datetime, nowdate
 
-from sales_drive.tests.utils import api_tokens, company, ensure_sales_person, ensure_user
+from sales_drive.tests.utils import TokenAPITestCase, api_tokens, company, ensure_sales_person, ensure_user
 
 P = "_SDP"
 DEPT, LEAD, LEADB = "sdp.dept@example.com", "sdp.lead@example.com", "sdp.leadb@example.com"
@@ -91,11 +90,7 @@ def purge():
 	frappe.db.commit()
 
 
-class TestTrustPrivacyOverRest(FrappeAPITestCase):
-	# a client of its own: FrappeAPITestCase.TEST_CLIENT is shared by every REST test class, and once one of
-	# them has used ``self.sid`` its cookie jar holds Administrator's session, which Frappe prefers to the
-	# API token (frappe.auth.validate_api_key_secret): every request would run as Administrator
-	TEST_CLIENT = get_test_client()
+class TestTrustPrivacyOverRest(TokenAPITestCase):
 	keys: dict = {}
 	made: dict = {}
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import frappe
+from frappe.tests.test_api import FrappeAPITestCase
+from frappe.utils import get_test_client
 from frappe.utils import add_days, nowdate
 
 from sales_drive import fiscal, regulations
@@ -364,3 +366,16 @@ def api_tokens(users) -> dict:
 		u.save(ignore_permissions=True)
 		tokens[user] = f"token {u.api_key}:{secret}"
 	return tokens
+
+
+class TokenAPITestCase(FrappeAPITestCase):
+	"""REST requests as a user's API token (:func:`api_tokens`), in a client without cookies.
+
+	``FrappeAPITestCase.TEST_CLIENT`` is one client shared by every REST test class. Once a class
+	has used ``self.sid`` its cookie jar holds Administrator's session, which Frappe prefers to the
+	API token (``frappe.auth.validate_api_key_secret``): every later "Sales User" request would
+	quietly run as Administrator.
+	"""
+
+	TEST_CLIENT = get_test_client(use_cookies=False)
+
