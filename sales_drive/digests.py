@@ -43,14 +43,14 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, cint, fmt_money, format_date, get_url_to_form, getdate, nowdate
 
-from sales_drive import plans, regulations
-from sales_drive.day import NOT_OPEN_OPPORTUNITY, OWNER, TITLE
+from sales_drive import aggregates, plans, receivables, regulations, roster
+from sales_drive.day import OWNER, TITLE
 from sales_drive.engine import digest as engine
 from sales_drive.engine.plan import PlanRow
 from sales_drive.jobs import isolated
-from sales_drive.queries import person_of_user
+from sales_drive.permissions import team_sql
+from sales_drive.queries import open_condition, person_of_user
 from sales_drive.setup.custom_fields import STEP_FIELD
-from sales_drive.tasks import CLOSED
 
 MORNING = "Morning Report"
 WEEKLY = "Director's Weekly"
@@ -86,6 +86,8 @@ class Inputs:
 	cooling: list[tuple] = field(default_factory=list)  # (person, put to cooling, closed for good)
 	deviations: list[frappe._dict] = field(default_factory=list)
 	tasks: list[dict] = field(default_factory=list)
+	receivables: list = field(default_factory=list)  # overdue Sales Invoices (sales_drive/receivables.py)
+	rosters: list = field(default_factory=list)  # the rosters of the day the report is read (sales_drive/roster.py)
 
 
 def _day_range(day: date) -> dict:
@@ -125,12 +127,12 @@ def gather(day: date) -> Inputs:
 	inputs = Inputs(day)
 	inputs.rows, inputs.currency, _plan_of = plan_rows(day)
 	values = _day_range(day)
-	# stage moves of the day (the (reference_doctype, transition_time) index)
+	# stage moves of the day: the day's rows of the aggregates (sales_drive/aggregates.py)
 	counts: dict[str, list[tuple]] = {p: [] for p in PIPELINES}
 	for pipeline, person, from_step, to_step, kind, n in frappe.db.sql(
-		f"""select reference_doctype, sales_person, from_step, to_step, kind, count(*)
-		from {LOG}
-		where reference_doctype in %(pipelines)s and transition_time >= %(start)s and transition_time < %(end)s
+		f"""select a.reference_doctype, nullif(a.sales_person, ''), a.from_step, a.to_step, a.kind, sum(a.moves)
+		from {aggregates.TABLE} a
+		where {aggregates.period_condition(day, day)} and a.reference_doctype in %(pipelines)s
 		group by 1, 2, 3, 4, 5
 		order by null""",
 		values,
@@ -146,10 +148,11 @@ def gather(day: date) -> Inputs:
 	inputs.reasons = [
 		(person, reason, int(n))
 		for person, reason, n in frappe.db.sql(
-			f"""select l.sales_person, coalesce(d.lost_reason, ''), count(distinct l.name)
+			f"""select l.sales_person, coalesce(d.lost_reason, ld.sd_lost_reason, ''), count(distinct l.name)
 			from {LOG} l
 			left join `tabOpportunity Lost Reason Detail` d
 				on l.reference_doctype = 'Opportunity' and d.parent = l.reference_name and d.parenttype = 'Opportunity'
+			left join `tabLead` ld on l.reference_doctype = 'Lead' and ld.name = l.reference_name
 			where l.reference_doctype in %(pipelines)s and l.transition_time >= %(start)s
 				and l.transition_time < %(end)s and l.kind = 'Lost'
 			group by 1, 2""",
@@ -172,6 +175,10 @@ def gather(day: date) -> Inputs:
 		as_dict=True,
 	)
 	inputs.tasks = stuck_and_overdue_tasks(day)
+	# invoices overdue on the morning the report is read, as overdue steps are counted
+	inputs.receivables = receivables.invoices(day + timedelta(days=1))
+	# the work-day plan of the day the report is read: its gaps and double bookings
+	inputs.rosters = roster.for_report(day + timedelta(days=1))
 	return inputs
 
 
@@ -187,11 +194,11 @@ def overdue_records(day: date) -> list[frappe._dict]:
 			f"""select '{doctype}' as doctype, t.name, {TITLE[doctype]} as title, t.`{STEP_FIELD[doctype]}` as step,
 				{owner} as user, {person_of_user(owner)} as sales_person, t.sd_step_due
 			from `tab{doctype}` t
-			where t.sd_step_due < %(today)s and t.status not in %(closed_{doctype.lower()})s"""
+			where t.sd_step_due < %(today)s and {open_condition(doctype, "t")}"""
 		)
 	rows = frappe.db.sql(
 		" union all ".join(parts),
-		{"today": today, "closed_opportunity": CLOSED["Opportunity"], "closed_lead": CLOSED["Lead"]},
+		{"today": today},
 		as_dict=True,
 	)
 	for r in rows:
@@ -221,14 +228,9 @@ class Recipient:
 def team_leads(exclude=()) -> list[Recipient]:
 	"""Each enabled user of a group Sales Person's Employee, with the enabled persons of that subtree."""
 	teams: dict[str, Recipient] = {}
+	teams_of_leads = team_sql(enabled_teams=True, enabled_members=True, enabled_leads=True)
 	for user, team, person in frappe.db.sql(
-		"""select e.user_id, team.name, sp.name
-		from `tabSales Person` team
-		join `tabEmployee` e on e.name = team.employee
-		join `tabUser` u on u.name = e.user_id and u.enabled = 1
-		join `tabSales Person` sp on sp.lft > team.lft and sp.rgt < team.rgt
-		where team.is_group = 1 and team.enabled = 1 and sp.is_group = 0 and sp.enabled = 1
-		order by team.lft, sp.lft"""
+		f"select sd_lead.user_id, sd_team.name, sd_member.name {teams_of_leads} order by sd_team.lft, sd_member.lft"
 	):
 		if user in exclude:
 			continue
@@ -258,6 +260,8 @@ class Morning:
 	reasons: list[tuple]  # (reason, n), the most frequent first
 	burn: tuple[int, int]  # (put to cooling, closed for good)
 	tasks: list[dict]
+	receivables: object = None  # the engine's Ageing of the recipient's people
+	roster: dict | None = None  # gaps and conflicts of today's rosters (sales_drive/roster.py)
 
 
 def morning_digest(inputs: Inputs, members: set[str] | None = None) -> Morning:
@@ -283,6 +287,8 @@ def morning_digest(inputs: Inputs, members: set[str] | None = None) -> Morning:
 		sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
 		(sum(r[1] for r in cooling), sum(r[2] for r in cooling)),
 		[t for t in inputs.tasks if members is None or t.get("sales_person") in members],
+		receivables.ageing(inputs.receivables, inputs.day + timedelta(days=1), members),
+		roster=roster.findings(inputs.rosters, members),
 	)
 
 
@@ -349,6 +355,8 @@ def render_morning(morning: Morning, inputs: Inputs, scope: str | None) -> tuple
 			"overdue_total": sum(len(v) for v in digest.overdue.values()),
 			"deviation_url": lambda name: get_url_to_form("Deviation Firing", name),
 			"task_url": lambda name: get_url_to_form("Sales Task", name),
+			"invoice_url": lambda name: get_url_to_form("Sales Invoice", name),
+			"shown_per_owner": SHOWN_PER_OWNER,
 		},
 	)
 	return subject, html
@@ -494,16 +502,15 @@ def weekly_figures(day: date) -> WeeklyFigures:
 		if start <= r.date <= end:
 			facts[r.sales_person] += r.fact
 	counts = frappe.db.sql(
-		f"""select sales_person, kind, count(*) from {LOG}
-		where reference_doctype in %(pipelines)s and transition_time >= %(start)s and transition_time < %(end)s
+		f"""select nullif(a.sales_person, ''), a.kind, sum(a.moves) from {aggregates.TABLE} a
+		where {aggregates.period_condition(start, end)} and a.reference_doctype in %(pipelines)s
 		group by 1, 2""",
-		{"pipelines": PIPELINES, "start": start, "end": end + timedelta(days=1)},
+		{"pipelines": PIPELINES},
 	)
 	pipeline = frappe.db.sql(
-		"""select coalesce(sd_forecast_category, ''), count(*), sum(base_opportunity_amount)
-		from `tabOpportunity` where status not in %(not_open)s and docstatus < 2
+		f"""select coalesce(t.sd_forecast_category, ''), count(*), sum(t.base_opportunity_amount)
+		from `tabOpportunity` t where {open_condition("Opportunity", "t")} and t.docstatus < 2
 		group by 1""",
-		{"not_open": NOT_OPEN_OPPORTUNITY},
 	)
 	return WeeklyFigures(
 		week,

@@ -16,6 +16,8 @@ ROLES = ("Sales Coach", "Sales Team Lead")
 LOG_INDEXES = {
 	"sd_log_doctype_time": "(reference_doctype, transition_time)",
 	"sd_log_doctype_name": "(reference_doctype, reference_name)",
+	# the won deals of a period (Lead Channels, sales_drive/channels.py): the Won moves alone
+	"sd_log_doctype_kind_time": "(reference_doctype, kind, transition_time)",
 }
 # the Gate Compliance report groups observations of a period
 OBSERVATION_INDEXES = {"sd_obs_regulation_time": "(regulation, occurred_on)", "sd_obs_time": "(occurred_on)"}
@@ -48,7 +50,21 @@ def after_migrate():
 # Indexes on ERPNext tables that our reports need; named sd_*, dropped on uninstall.
 ERPNEXT_INDEXES = {
 	# key-account review: revenue per customer over a period, read from the index alone
-	"Sales Invoice": {"sd_si_customer_revenue": "(customer, docstatus, posting_date, company, base_net_total)"},
+	"Sales Invoice": {
+		"sd_si_customer_revenue": "(customer, docstatus, posting_date, company, base_net_total)",
+		# receivables (sales_drive/receivables.py): the invoices still owed, by due date
+		"sd_si_outstanding": "(outstanding_amount, due_date)",
+	},
+	# "open pipeline" (queries.open_condition): open Opportunities by status, and a Quotation-status
+	# opportunity's ordered quotations
+	"Opportunity": {
+		"sd_opp_status_closing": "(status, expected_closing)",
+		# Lead Channels (sales_drive/channels.py): the opportunities made from a cohort of leads
+		"sd_opp_party": "(party_name, opportunity_from)",
+	},
+	# Lead Channels: the leads created in a period
+	"Lead": {"sd_lead_creation": "(creation)"},
+	"Quotation": {"sd_quotation_opportunity": "(opportunity, docstatus, status)"},
 }
 
 

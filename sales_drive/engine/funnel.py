@@ -57,6 +57,58 @@ def median_from_histogram(pairs: Iterable[tuple[float | Decimal, int]]) -> Decim
 	return ((lo + hi) / 2).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
+# The duration histogram of the aggregates (sales_drive/aggregates.py): working days are kept exactly
+# below EXACT_DAYS; from there on, in 8 buckets per doubling (64-71, 72-79, ..., 120-127, 128-143, ...).
+# A bucket stands for its midpoint, so a median read from the buckets is exact below EXACT_DAYS and
+# otherwise off by at most (width - 1) / 2 <= value / 16 working days (6.25 %): see median_error_bound.
+EXACT_DAYS = 64
+SUB_BUCKETS = 8  # per doubling
+
+
+def days_bucket(days: int) -> int:
+	"""The lowest value of the histogram bucket that holds ``days`` (a whole number of working days)."""
+	days = int(days)
+	if days < EXACT_DAYS:
+		return days
+	width = 1 << (days.bit_length() - 1 - SUB_BUCKETS.bit_length() + 1)
+	return days - days % width
+
+
+def bucket_width(low: int) -> int:
+	low = int(low)
+	if low < EXACT_DAYS:
+		return 1
+	return 1 << (low.bit_length() - 1 - SUB_BUCKETS.bit_length() + 1)
+
+
+def bucket_value(low: int) -> Decimal:
+	"""The value a bucket stands for: its midpoint (the value itself below EXACT_DAYS)."""
+	return Decimal(int(low)) + Decimal(bucket_width(low) - 1) / 2
+
+
+def bucket_sql(column: str, top_bits: int = 40) -> str:
+	"""The same bucketing as :func:`days_bucket`, as an SQL expression over ``column`` (our code's)."""
+	parts = [f"when {column} < {EXACT_DAYS} then {column}"]
+	for bits in range(EXACT_DAYS.bit_length(), top_bits + 1):
+		width = 1 << (bits - 1 - SUB_BUCKETS.bit_length() + 1)
+		parts.append(f"when {column} < {1 << bits} then {column} - mod({column}, {width})")
+	return f"(case {' '.join(parts)} else {column} end)"
+
+
+def median_error_bound(shown: Decimal | float | int) -> Decimal:
+	"""How far a median read from the buckets (``shown``) may be from the exact median, in working days.
+
+	Each value moves to its bucket's midpoint, by at most (width - 1) / 2 < value / 16, and the mapping
+	keeps the order, so the median moves by less than m / 16 (m the exact median), which is at most
+	shown / 15. Below EXACT_DAYS / 2 both middle values are below EXACT_DAYS (a value from EXACT_DAYS up
+	stands for at least 67.5, which would lift the median to 33.75 or more), so the median is exact.
+	"""
+	m = Decimal(str(shown))
+	if m < EXACT_DAYS / 2:
+		return Decimal(0)
+	return m / 15
+
+
 def _pct(num: int, den: int) -> Decimal | None:
 	if not den:
 		return None

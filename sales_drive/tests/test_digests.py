@@ -12,7 +12,7 @@ from decimal import Decimal
 import frappe
 from frappe.tests.utils import FrappeTestCase
 
-from sales_drive import digests, regulations
+from sales_drive import aggregates, digests, regulations
 from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_invoice, make_opportunity
 
 TEAM, OTHER = "_SD Digest Team", "_SD Digest Other Team"
@@ -28,7 +28,7 @@ def D(value) -> Decimal:
 
 def log(reference, person, kind, from_step, to_step, when, doctype="Opportunity"):
 	"""A transition-log row as the pipeline writes it (the log is the source of the funnel)."""
-	frappe.get_doc(
+	doc = frappe.get_doc(
 		{
 			"doctype": "Sales Stage Transition Log",
 			"reference_doctype": doctype,
@@ -40,7 +40,10 @@ def log(reference, person, kind, from_step, to_step, when, doctype="Opportunity"
 			"sales_person": person,
 			"company": company(),
 		}
-	).db_insert()
+	)
+	doc.db_insert()
+	# and its daily totals, as the pipeline's writer keeps them (sales_drive/aggregates.py)
+	aggregates.add([frappe.db.get_value(doc.doctype, doc.name, "*", as_dict=True)])
 
 
 def raw_insert(doctype, **values):

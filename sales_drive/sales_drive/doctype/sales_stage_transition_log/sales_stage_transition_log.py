@@ -12,6 +12,8 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
+from sales_drive import aggregates
+
 DELETERS = frozenset({"System Manager"})
 
 
@@ -24,6 +26,10 @@ class SalesStageTransitionLog(Document):
 				title=_("Not Permitted"),
 			)
 
+	def after_insert(self):
+		# a row inserted as a document (tests, a System Manager's import) counts in the reports' totals
+		aggregates.add([self.as_dict()])
+
 	def on_trash(self):
 		if not (set(frappe.get_roles()) & DELETERS):
 			frappe.throw(
@@ -31,3 +37,6 @@ class SalesStageTransitionLog(Document):
 				frappe.PermissionError,
 				title=_("Not Permitted"),
 			)
+		stored = frappe.db.get_value(self.doctype, self.name, "*", as_dict=True)
+		if stored:
+			aggregates.add([stored], sign=-1)

@@ -34,6 +34,7 @@ LINKS = {"Team": "Sales Person", "Sales Person": "Sales Person", "Territory": "T
 NONE = ""
 
 
+@frappe.read_only()  # on a site with a read replica (read_from_replica), the report reads from it
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	to_date = getdate(filters.get("to_date") or nowdate())

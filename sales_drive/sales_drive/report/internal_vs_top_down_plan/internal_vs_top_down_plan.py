@@ -6,8 +6,9 @@ period against what management allocated to them (METHOD.md §2).
 
 - **Top-down**: each person's allocation in the chosen submitted Sales Plan
   (0 without a plan, or for a person the plan does not list).
-- **Internal (weighted)**: the open Opportunities (status not Lost or Closed)
-  expected to close in the period: their amount in company currency
+- **Internal (weighted)**: the open Opportunities (:func:`sales_drive.queries.open_condition`:
+  not Converted, Lost or Closed, not logged Won, not a Quotation that was ordered) expected to close
+  in the period: their amount in company currency
   (``base_opportunity_amount``, else ``opportunity_amount``) × the win
   probability. The probability is the one the deal's own regulation
   (``sd_regulation``, else the pipeline's default regulation) sets for the
@@ -43,12 +44,11 @@ from frappe.utils import flt, get_first_day, get_last_day, getdate, nowdate
 
 from sales_drive import plans, probabilities, regulations
 from sales_drive import report_columns as col
-from sales_drive.queries import person_of_user
+from sales_drive.queries import open_condition, person_of_user
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 CATEGORIES = {"Commit": "commit", "Best Case": "best_case", "Pipeline": "pipeline"}
-CLOSED_STATUSES = ("Lost", "Closed")
 MODES = ("Configured", "Historical")
 
 # the owner's Sales Person, exactly as sales_drive.integrations.pipeline.sales_person_of picks it
@@ -57,6 +57,7 @@ _OWNER_PERSON = person_of_user(
 )
 
 
+@frappe.read_only()  # on a site with a read replica (read_from_replica), the report reads from it
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	plan = None
@@ -123,7 +124,7 @@ def fetch(company, from_date, to_date):
 	# no table alias: the match conditions name the table as `tabOpportunity`
 	conditions = [
 		"`tabOpportunity`.company = %(company)s",
-		"`tabOpportunity`.status not in %(closed)s",
+		open_condition("Opportunity", "`tabOpportunity`"),
 		"`tabOpportunity`.expected_closing between %(from_date)s and %(to_date)s",
 	]
 	match = build_match_conditions("Opportunity")
@@ -139,7 +140,7 @@ def fetch(company, from_date, to_date):
 		where {" and ".join(conditions)}
 		group by 1, 2, 3, 7
 		order by null""",
-		{"company": company, "closed": CLOSED_STATUSES, "from_date": from_date, "to_date": to_date},
+		{"company": company, "from_date": from_date, "to_date": to_date},
 	)
 
 

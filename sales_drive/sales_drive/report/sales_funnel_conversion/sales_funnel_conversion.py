@@ -6,14 +6,18 @@ sales person), how many records entered it in the period, how many left it
 forward, were lost or moved back, the conversion to the next step, the pass
 rate and the median working days spent in the step.
 
-Everything comes from the Sales Stage Transition Log in exactly two grouped
-queries; :func:`sales_drive.engine.funnel.funnel` turns their rows into the
-figures. Both queries filter on ``(reference_doctype, transition_time)``
-(the ``sd_log_doctype_time`` index).
+Everything comes from exactly two queries; :func:`sales_drive.engine.funnel.funnel`
+turns their rows into the figures. For a viewer who sees everyone's figures they read
+Sales Funnel Aggregate (sales_drive/aggregates.py: the log's daily and monthly totals, a
+period read as ranges of its primary key); for a viewer under row rules (issue 14) they
+read the Sales Stage Transition Log rows the viewer may see, filtered on
+``(reference_doctype, transition_time)`` (the ``sd_log_doctype_time`` index).
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from datetime import timedelta
 
 import frappe
@@ -21,8 +25,8 @@ from frappe import _
 from frappe.desk.reportview import build_match_conditions
 from frappe.utils import add_months, flt, getdate, nowdate
 
-from sales_drive import regulations
-from sales_drive.engine.funnel import funnel
+from sales_drive import aggregates, regulations
+from sales_drive.engine.funnel import bucket_value, funnel
 
 PIPELINES = ("Opportunity", "Lead")
 LOG = "`tabSales Stage Transition Log`"
@@ -31,6 +35,7 @@ LOG = "`tabSales Stage Transition Log`"
 GROUPS = {"Owner": "record_owner", "Team": "team", "Sales Person": "sales_person"}
 
 
+@frappe.read_only()  # on a site with a read replica (read_from_replica), the report reads from it
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	doctype = filters.get("document_type") or "Opportunity"
@@ -79,6 +84,48 @@ def execute(filters=None):
 
 
 def fetch(doctype, from_date, to_date, company=None, group_by=None, regulation=None):
+	"""Transition counts and the days-in-step histogram: from the aggregates for a viewer who sees
+	everyone's rows, else from the log under the viewer's row rules."""
+	match = build_match_conditions("Sales Stage Transition Log")
+	if match:
+		return fetch_from_log(doctype, from_date, to_date, company, group_by, regulation, match)
+	return fetch_from_aggregates(doctype, from_date, to_date, company, group_by, regulation)
+
+
+def fetch_from_aggregates(doctype, from_date, to_date, company=None, group_by=None, regulation=None):
+	"""Two queries over Sales Funnel Aggregate (sales_drive/aggregates.py), the counts grouped, the
+	histograms added up in Python: Month rows for the whole months of the period, Day rows for the rest. The same rows as :func:`fetch_from_log`, except that
+	durations of 64 working days and more come as their bucket's midpoint (see engine.funnel.days_bucket)."""
+	column = GROUPS.get(group_by)
+	group = f"nullif(a.`{column}`, '')" if column else "null"
+	group_key = "grp, " if column else ""
+	values = {"doctype": doctype}
+	where = " and ".join(["a.reference_doctype = %(doctype)s", *_optional(values, company, regulation, "a.")])
+	counts = frappe.db.sql(
+		f"""select {group} as grp, a.from_step, a.to_step, a.kind, sum(a.moves) as n
+		from {aggregates.TABLE} a
+		where {aggregates.period_condition(from_date, to_date)} and {where}
+		group by {group_key}a.from_step, a.to_step, a.kind
+		order by null""",
+		values,
+	)
+	# histogram rows: one per person, step and day or month; their JSON buckets are added up here
+	merged: dict[tuple, Counter] = {}
+	for g, step, histogram in frappe.db.sql(
+		f"""select {group} as grp, a.from_step, a.histogram
+		from {aggregates.TABLE} a
+		where {aggregates.period_condition(from_date, to_date, counts=False)} and {where}""",
+		values,
+	):
+		if histogram:
+			merged.setdefault((g, step), Counter()).update(json.loads(histogram))
+	durations = [
+		(g, step, bucket_value(int(low)), n) for (g, step), buckets in merged.items() for low, n in buckets.items() if n
+	]
+	return counts, durations
+
+
+def fetch_from_log(doctype, from_date, to_date, company=None, group_by=None, regulation=None, match=None):
 	"""The two grouped queries over the log: transition counts, and the days-in-step histogram."""
 	column = GROUPS.get(group_by)
 	group = f"`{column}`" if column else "null"
@@ -99,13 +146,9 @@ def fetch(doctype, from_date, to_date, company=None, group_by=None, regulation=N
 		"end": to_date + timedelta(days=1),
 		"enter": "Enter",
 	}
-	if company:
-		conditions.append("company = %(company)s")
-		values["company"] = company
-	if regulation:
-		conditions.append("regulation = %(regulation)s")
-		values["regulation"] = regulation
-	match = build_match_conditions("Sales Stage Transition Log")
+	conditions += _optional(values, company, regulation)
+	if match is None:
+		match = build_match_conditions("Sales Stage Transition Log")
 	if match:
 		conditions.append(f"({match})")
 	where = " and ".join(conditions)
@@ -127,6 +170,16 @@ def fetch(doctype, from_date, to_date, company=None, group_by=None, regulation=N
 		values,
 	)
 	return counts, durations
+
+
+def _optional(values, company, regulation, table=""):
+	"""The company and regulation filters (when given), their values added to ``values``."""
+	conditions = []
+	for column, value in (("company", company), ("regulation", regulation)):
+		if value:
+			conditions.append(f"{table}{column} = %({column})s")
+			values[column] = value
+	return conditions
 
 
 def _float(value):

@@ -19,9 +19,8 @@ from frappe.utils import cint, flt, getdate, nowdate
 
 from sales_drive import regulations
 from sales_drive.engine.workdays import WorkdayIndex
-from sales_drive.queries import person_of_user
+from sales_drive.queries import open_condition, person_of_user
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
-from sales_drive.tasks import CLOSED
 
 PIPELINES = ("Opportunity", "Lead")
 
@@ -32,6 +31,7 @@ TITLE_FALLBACK = {
 }
 
 
+@frappe.read_only()  # on a site with a read replica (read_from_replica), the report reads from it
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	doctype = filters.get("document_type") or "Opportunity"
@@ -61,14 +61,9 @@ def fetch_open_records(doctype: str, filters) -> list[frappe._dict]:
 	t = f"`tab{doctype}`"
 	owner = f"coalesce(nullif({t}.`{OWNER_FIELD[doctype]}`, ''), {t}.owner)"
 	step = f"{t}.`{STEP_FIELD[doctype]}`"
-	# a won record (paid, or made into an Opportunity) has left its last step: nothing is due
-	conditions = [
-		f"{t}.status not in %(closed)s",
-		f"""not exists (select 1 from `tabSales Stage Transition Log` won
-			where won.reference_doctype = %(doctype)s and won.reference_name = {t}.name and won.kind = 'Won'
-			and won.record_deleted = 0)""",
-	]
-	values = {"closed": CLOSED[doctype], "doctype": doctype}
+	# open pipeline (queries.open_condition): a closed, won or ordered record has left its steps: nothing is due
+	conditions = [open_condition(doctype, t)]
+	values = {"doctype": doctype}
 	if filters.get("company"):
 		conditions.append(f"{t}.company = %(company)s")
 		values["company"] = filters.company

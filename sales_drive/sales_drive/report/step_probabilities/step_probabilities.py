@@ -22,6 +22,7 @@ from sales_drive import probabilities
 GAP_ALERT = 15
 
 
+@frappe.read_only()  # on a site with a read replica (read_from_replica), the report reads from it
 def execute(filters=None):
 	filters = frappe._dict(filters or {})
 	result = probabilities.compute(
