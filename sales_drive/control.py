@@ -30,8 +30,9 @@ import frappe
 from frappe import _
 from frappe.utils import get_datetime, get_time, getdate, now_datetime, nowdate
 
-from sales_drive import regulations
+from sales_drive import calls, regulations
 from sales_drive.engine import kpi as kpi_engine
+from sales_drive.permissions import team_sql
 
 DAILY = "Daily Activity Report"
 KINDS = ("calls", "emails", "meetings", "proposals", "deals_forward")
@@ -63,7 +64,10 @@ def activity(users: list[str], company: str | None, day) -> dict[str, dict[str, 
 			and transition_time between %(from_dt)s and %(to_dt)s group by user""",
 	}
 	for kind, query in queries.items():
-		for user, n in frappe.db.sql(query, v):
+		rows = frappe.db.sql(query, v)
+		if kind == "calls":  # and the calls of ERPNext's Call Log, each call once (sales_drive/calls.py)
+			rows = calls.summed(rows, calls.user_counts(v))
+		for user, n in rows:
 			out[user][kind] = int(n or 0)
 	return dict(out)
 
@@ -71,10 +75,12 @@ def activity(users: list[str], company: str | None, day) -> dict[str, dict[str, 
 # ----------------------------------------------------------------------------- regulation
 
 
-def daily_regulation(person: str, user: str | None, company: str):
-	"""The enabled daily-report regulation that applies to a person: by team first, then by role."""
-	rows = frappe.get_all("Report Regulation", filters={"enabled": 1, "company": company, "report_kind": DAILY},
-		fields=["name", "due_from", "role", "team", "due_time"], order_by="due_from desc, name")  # fmt: skip
+def daily_regulation(person: str, user: str | None, company: str, kind: str = DAILY):
+	"""The enabled regulation of a report kind (the daily one by default) that applies to a person: by team
+	first, then by role."""
+	rows = frappe.get_all("Report Regulation", filters={"enabled": 1, "company": company, "report_kind": kind},
+		fields=["name", "due_from", "role", "team", "due_time", "due_weekday", "due_day_of_month",
+			"remind_days_before"], order_by="due_from desc, name")  # fmt: skip
 	if not rows:
 		return None
 	teams = set(frappe.db.sql_list(
@@ -92,9 +98,10 @@ def due_by(day, regulation) -> datetime:
 	return datetime.combine(getdate(day), at)
 
 
-def persons_due(company: str, team: str | None = None) -> list[str]:
-	"""Enabled sales persons a daily-report regulation applies to (team rows, role rows): two queries."""
-	regs = frappe.get_all("Report Regulation", filters={"enabled": 1, "company": company, "report_kind": DAILY},
+def persons_due(company: str, team: str | None = None, kind: str = DAILY) -> list[str]:
+	"""Enabled sales persons a regulation of a report kind (the daily one by default) applies to (team rows,
+	role rows): two queries."""
+	regs = frappe.get_all("Report Regulation", filters={"enabled": 1, "company": company, "report_kind": kind},
 		fields=["due_from", "role", "team"])  # fmt: skip
 	if not regs:
 		return []
@@ -136,27 +143,26 @@ def person_user_and_company(person: str) -> tuple[str | None, str | None]:
 
 def leads_team_of(user: str, person: str) -> bool:
 	"""Whether ``user`` is the user of an enabled group Sales Person above ``person`` (their team's lead)."""
+	team = team_sql("%(user)s", managers_only=False, enabled_teams=True)
 	return bool(
 		frappe.db.sql(
-			"""select 1 from `tabSales Person` sp
-			join `tabSales Person` team on team.is_group = 1 and team.enabled = 1
-				and team.lft < sp.lft and team.rgt > sp.rgt
-			join `tabEmployee` e on e.name = team.employee
-			where sp.name = %s and e.user_id = %s limit 1""",
-			(person, user),
+			f"select 1 {team} and sd_member.name = %(person)s limit 1",
+			{"person": person, "user": user},
 		)
 	)
 
 
-def check_filer(doc):
-	"""A report is filed by its person, their team's lead or the head of sales; nobody else."""
+def check_filer(doc, refusal: str | None = None):
+	"""A report is filed by its person, their team's lead or the head of sales; nobody else.
+
+	``refusal``: the translated message (``{0}``: the Sales Person) for a report other than the daily one."""
 	user = frappe.session.user
 	if user == "Administrator" or doc.user == user:
 		return
 	if HEAD_OF_SALES_ROLE in frappe.get_roles(user) or leads_team_of(user, doc.sales_person):
 		return
 	frappe.throw(
-		_("You can file a daily report only for your own Sales Person or, as a team lead, for your team; not for {0}").format(
+		(refusal or _("You can file a daily report only for your own Sales Person or, as a team lead, for your team; not for {0}")).format(
 			frappe.bold(doc.sales_person)
 		),
 		frappe.PermissionError,

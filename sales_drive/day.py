@@ -36,7 +36,7 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, nowdate, strip_html_tags
 
-from sales_drive import coaching_permissions, permissions, plans
+from sales_drive import coaching_permissions, permissions, plans, receivables, roster
 from sales_drive.engine import plan as engine
 from sales_drive.integrations.pipeline import sales_person_of
 from sales_drive.tasks import CLOSED
@@ -148,6 +148,10 @@ def get_my_day(sales_person: str | None = None, date: str | None = None) -> dict
 		"todos": shown["todos"],
 		"contacts": shown["contacts"],
 		"overdue": shown["overdue"],
+		# the person's duties of the day in the team roster (sales_drive/roster.py)
+		"slots": roster.person_slots(person, day) if person else [],
+		# overdue Sales Invoices of the person's customers, aged (sales_drive/receivables.py)
+		"receivables": receivables.of_person(person, day),
 		"counts": {k: max(counts.get(k, 0), len(rows)) for k, rows in shown.items()},
 		"can_choose": scope.leads,
 		"persons": [{"value": p.name, "label": p.sales_person_name or p.name} for p in scope.persons()]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import frappe
 
+from sales_drive import calls
 from sales_drive.engine.gates import Facts, Needs
 
 # Submitted documents linked to an Opportunity, through ERPNext's own chain:
@@ -81,5 +82,7 @@ def gather(doc, needs: Needs) -> Facts:
 	if needs.activities:
 		since = doc.get("sd_step_entered_on") or doc.get("creation") or "1900-01-01"
 		activities = activity_count(doc.doctype, name, since)
+		# calls from ERPNext's Call Log (telephony), each call once (sales_drive/calls.py)
+		activities += calls.record_count(doc.doctype, name, calls.links_of(doc), since)
 	checklist = {(r.step, r.item) for r in (doc.get("sd_checklist") or []) if r.done}
 	return Facts(values=DocValues(doc), documents=documents, checklist=checklist, activities=activities)

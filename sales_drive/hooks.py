@@ -39,8 +39,15 @@ ignore_links_on_delete = ["Sales Stage Transition Log", "Sales Gate Observation"
 doc_events = {
 	"Lead": {
 		**_pipeline_events,
-		"validate": ["sales_drive.integrations.pipeline.validate", "sales_drive.integrations.cooling.lead_validate"],
+		# a refused lead needs its reason (sales_drive/channels.py), checked first: nothing else runs without it
+		"validate": [
+			"sales_drive.channels.lead_validate",
+			"sales_drive.integrations.pipeline.validate",
+			"sales_drive.integrations.cooling.lead_validate",
+		],
 		"on_update": ["sales_drive.integrations.pipeline.on_update", "sales_drive.integrations.cooling.lead_on_update"],
+		# the work-day plan: an inbound lead nobody chose an owner for goes to the person on duty
+		"before_insert": "sales_drive.roster.route",
 	},
 	"Opportunity": {
 		**_pipeline_events,
@@ -48,6 +55,7 @@ doc_events = {
 		"on_update": ["sales_drive.integrations.pipeline.on_update", "sales_drive.integrations.cooling.opportunity_on_update"],
 		"after_insert": "sales_drive.integrations.pipeline.after_insert",
 		"before_validate": "sales_drive.integrations.pipeline.before_validate",
+		"before_insert": "sales_drive.roster.route",
 	},
 	# base cooling: no contact with a cooling party (sales_drive/integrations/cooling.py)
 	"Quotation": {
@@ -87,7 +95,8 @@ doc_events = {
 scheduler_events = {
 	"hourly": ["sales_drive.tasks.notify_overdue_steps"],
 	"daily": ["sales_drive.plans.reconcile", "sales_drive.base_cooling.return_cooled_parties", "sales_drive.kpi.compute_all",
-		"sales_drive.deviation.run_all", "sales_drive.checkups.remind_checkups", "sales_drive.repeat_sales.run_all"],
+		"sales_drive.deviation.run_all", "sales_drive.checkups.remind_checkups",
+		"sales_drive.period_reports.remind_due", "sales_drive.repeat_sales.run_all"],
 	"monthly": ["sales_drive.key_accounts.monthly_review"],
 	"cron": {
 		# the morning report every day (Monday's reports Sunday), the director's weekly on Monday
@@ -116,6 +125,14 @@ permission_query_conditions = {
 	"KPI Scorecard Line": "sales_drive.permissions.child_query_conditions",
 	"KPI Scheme Component": "sales_drive.permissions.child_query_conditions",
 	"KPI Scheme Person": "sales_drive.permissions.child_query_conditions",
+	# regular period reports follow the pay-and-plans rule; a one-on-one is its two people's only,
+	# a planning meeting its chair's, attendees' and team lead's (sales_drive/meetings.py)
+	"Sales Period Report": "sales_drive.permissions.query_conditions",
+	"Sales Meeting": "sales_drive.meetings.meeting_query_conditions",
+	"One-on-One": "sales_drive.meetings.one_on_one_query_conditions",
+	"Sales Meeting Agenda Item": "sales_drive.meetings.child_query_conditions",
+	"Sales Meeting Attendee": "sales_drive.meetings.child_query_conditions",
+	"Sales Meeting Decision": "sales_drive.meetings.child_query_conditions",
 }
 has_permission = {
 	"Sales Task": "sales_drive.checkups.has_permission",
@@ -127,4 +144,7 @@ has_permission = {
 	"KPI Scheme": "sales_drive.permissions.has_permission",
 	"Sales Plan Day": "sales_drive.permissions.has_permission",
 	"Sales Stage Transition Log": "sales_drive.permissions.has_permission",
+	"Sales Period Report": "sales_drive.permissions.has_permission",
+	"Sales Meeting": "sales_drive.meetings.meeting_has_permission",
+	"One-on-One": "sales_drive.meetings.one_on_one_has_permission",
 }

@@ -10,11 +10,14 @@ Attribution
   (``plans.fact_rows``; Sales Invoice when no plan covers the period);
 - deals won, average deal, conversion, median days, hand-off time: the
   Sales Stage Transition Log's ``sales_person``;
-- calls, e-mails (Communication ``user``), meetings (Event ``owner``),
+- calls, e-mails (Communication ``user``; calls also ERPNext's Call Log, see ``sales_drive.calls``),
+  first response time of Leads (``lead_owner``), meetings (Event ``owner``),
   proposals (submitted Quotation ``owner``), overdue steps (open Opportunity
   owner): the user of the person (Sales Person → Employee → User);
 - refusals and burn rate: Cooling Record ``sales_person``; burn rate is
   refusals over the records the person moved in the period (transitions);
+- paid within terms (collection): the invoices' Sales Team, else the customer's account manager
+  (:mod:`sales_drive.receivables`);
 - daily-report compliance: submitted Sales Daily Reports on time over the period's
   working days so far (:func:`sales_drive.control.compliance`).
 """
@@ -28,10 +31,11 @@ from urllib.parse import quote
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, get_first_day, get_last_day, getdate, now_datetime, nowdate
+from frappe.utils import add_days, get_datetime, get_first_day, get_last_day, getdate, now_datetime, nowdate
 
-from sales_drive import control, messages, plans, regulations
+from sales_drive import calls, control, messages, plans, regulations
 from sales_drive.engine import kpi as engine
+from sales_drive.engine import roster as roster_engine
 from sales_drive.engine.problems import Problem
 from sales_drive.queries import users_of
 
@@ -263,11 +267,29 @@ class Facts:
 			and l.transition_time between %(from_dt)s and %(to_dt)s group by l.sales_person""", step=step)
 		return {p: Decimal(str(v)).quantize(Decimal("0.01")) for p, v in rows if v is not None}
 
+	def first_response_hours(self, c=None):
+		"""Hours from a Lead's creation to its first call or e-mail, averaged per lead owner: leads made in the
+		period; an unanswered lead counts its time so far (:func:`sales_drive.engine.roster.first_response_hours`)."""
+		rows = self.sql(f"""select l.lead_owner, l.creation,
+			(select min(c.communication_date) from `tabCommunication` c
+				where c.reference_doctype = 'Lead' and c.reference_name = l.name
+				and c.communication_type = 'Communication' and c.communication_date >= l.creation
+				and (c.communication_medium = 'Phone' or (c.communication_medium = 'Email' and c.sent_or_received = 'Sent'))),
+			(select min({calls.AT}) from `tabDynamic Link` dl join `tabCall Log` cl on cl.name = dl.parent
+				where dl.parenttype = 'Call Log' and dl.link_doctype = 'Lead' and dl.link_name = l.name
+				and {calls.TOOK_PLACE} and {calls.AT} >= l.creation)
+			from `tabLead` l where l.lead_owner in %(users)s and l.creation between %(from_dt)s and %(to_dt)s""")
+		as_of = min(get_datetime(self.v["to_dt"]), now_datetime())
+		leads = [(self.person_of_user.get(user), created, (a, b)) for user, created, a, b in rows]
+		return roster_engine.average_first_response(leads, as_of)
+
 	# --- activity (by user)
 	def calls(self, c=None):
-		return _by_user(self.sql("""select user, count(*) from `tabCommunication`
+		"""Communications with medium Phone and ERPNext's Call Logs, each call once (sales_drive/calls.py)."""
+		return _by_user(calls.summed(self.sql("""select user, count(*) from `tabCommunication`
 			where communication_medium = 'Phone' and user in %(users)s
-			and communication_date between %(from_dt)s and %(to_dt)s group by user"""), self.person_of_user)
+			and communication_date between %(from_dt)s and %(to_dt)s group by user"""), calls.user_counts(self.v)),
+			self.person_of_user)
 
 	def emails(self, c=None):
 		return _by_user(self.sql("""select user, count(*) from `tabCommunication`
@@ -301,9 +323,21 @@ class Facts:
 			group by sales_person"""))
 		return {p: engine.ratio_percent(refusals.get(p, 0), w) for p, w in worked.items()}
 
+	def collection(self, c=None):
+		"""% of the invoiced amount paid within terms (:func:`sales_drive.receivables.collection_facts`)."""
+		from sales_drive.receivables import collection_facts
+
+		return collection_facts(self.company, self.persons, self.start, self.end)
+
 	def report_compliance(self, c=None):
 		"""% of the period's working days (so far) with a Sales Daily Report submitted on time."""
 		return control.compliance(self.company, self.persons, self.start, self.end)
+
+	def period_report_compliance(self, c=None):
+		"""% of the weekly, monthly and quarterly reports due in the period (so far) submitted on time."""
+		from sales_drive import period_schedule
+
+		return period_schedule.compliance(self.company, self.persons, self.start, self.end)
 
 
 def plan_targets(plan, persons: list[str]) -> dict[str, tuple[Decimal, Decimal]]:
@@ -353,8 +387,12 @@ def drill_down(metric: str, person: str, user: str | None, start, end, c: engine
 			return route(log, sales_person=person, reference_doctype="Opportunity", to_step=c.from_step.strip(),
 				assigned_to=json.dumps(["is", "set"]), transition_time=between)  # fmt: skip
 		return route(log, sales_person=person, reference_doctype="Opportunity", kind="Enter", transition_time=between)
+	if metric == "collection":
+		return route("Sales Invoice", docstatus=1, is_return=0, due_date=between)
 	if metric in ("refusals", "burn_rate"):
 		return route("Cooling Record", sales_person=person, from_date=between)
+	if metric == "first_response_hours":
+		return route("Lead", lead_owner=user or "", creation=between)
 	if metric == "calls":
 		return route("Communication", communication_medium="Phone", user=user or "", communication_date=between)
 	if metric == "emails":
@@ -366,6 +404,8 @@ def drill_down(metric: str, person: str, user: str | None, start, end, c: engine
 		return route("Quotation", docstatus=1, owner=user or "", transaction_date=between)
 	if metric == "overdue_steps":
 		return route("Opportunity", sd_overdue=1, opportunity_owner=user or "")
+	if metric == "period_report_compliance":
+		return route("Sales Period Report", sales_person=person, from_date=between)
 	return route("Sales Daily Report", sales_person=person, date=between)
 
 

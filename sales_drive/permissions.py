@@ -4,8 +4,8 @@ The rule is one for every figure of a person (pay, plan, daily target, transitio
 
 - the **head of sales** (role Sales Manager) and **System Manager** (and Administrator) see everyone's;
 - a **team lead** sees their team's: the non-group Sales Persons in the subtree of every group Sales
-  Person whose Employee is theirs (the same team as My Sales Day, the morning report and the
-  check-ups count), and their own;
+  Person whose Employee is theirs (:func:`team_sql`, the one definition of a team that My Sales Day,
+  the morning report and the check-ups use too), and their own;
 - anyone else (a manager, a Sales User) sees their own: the non-group Sales Persons of their Employee.
 
 ==============================  ==============================================================
@@ -15,6 +15,7 @@ KPI Scorecard (+ lines)         its ``sales_person`` is an allowed person
 KPI Scheme (+ components,       the scheme applies to an allowed person (listed, in the team,
 persons)                        or with the specialisation)
 Sales Plan Day                  its ``sales_person`` is an allowed person
+Sales Period Report             its ``sales_person`` is an allowed person
 Sales Stage Transition Log      its ``sales_person`` is allowed, or its ``record_owner`` /
                                 ``assigned_to`` / ``user`` is the user of an allowed person
 ==============================  ==============================================================
@@ -63,17 +64,70 @@ def own_persons(user: str) -> list[str]:
 	)
 
 
+# A lead's team is read off the Sales Person tree: the team is a group Sales Person, its lead the
+# user of that group's Employee. How far down the team reaches is the caller's stated choice:
+WHOLE_TEAM = "whole team"  # every Sales Person in the group's subtree (sub-teams included)
+DIRECT_REPORTS = "direct reports"  # only the Sales Persons whose parent is the group itself
+
+
+def team_sql(
+	lead_user: str | None = None,
+	*,
+	reach: str = WHOLE_TEAM,
+	managers_only: bool = True,
+	enabled_teams: bool = False,
+	enabled_members: bool = False,
+	enabled_leads: bool = False,
+) -> str:
+	"""The one definition of a lead's team, as an SQL ``from ... where ...`` clause.
+
+	Its rows are (``sd_team``: the group Sales Person, ``sd_lead``: the team's Employee, whose
+	``user_id`` is the lead's user, ``sd_member``: a Sales Person of the team). Every rule that asks
+	"who is in X's team" or "who leads Y" builds on it: pay, plans and the transition log
+	(:func:`team_persons`), My Sales Day, the check-ups, the daily-report filer, the morning report's
+	recipients and (one level, :data:`sales_drive.coaching_permissions.COACHING_REACH`) coaching notes.
+
+	``lead_user``: an SQL expression written in our code (a placeholder such as ``%(user)s`` or a
+	column), never user input; ``None``: every lead. ``reach``: :data:`WHOLE_TEAM` or
+	:data:`DIRECT_REPORTS`. ``managers_only``: members are non-group Sales Persons (else sub-team
+	groups count too). ``enabled_*``: only enabled team groups, members, or leads' users.
+	"""
+	if reach not in (WHOLE_TEAM, DIRECT_REPORTS):
+		raise ValueError(f"unknown team reach {reach!r}")
+	within = (
+		"sd_member.lft > sd_team.lft and sd_member.rgt < sd_team.rgt"
+		if reach == WHOLE_TEAM
+		else "sd_member.parent_sales_person = sd_team.name"
+	)
+	lead_join = (
+		" join `tabUser` sd_lead_user on sd_lead_user.name = sd_lead.user_id and sd_lead_user.enabled = 1"
+		if enabled_leads
+		else ""
+	)
+	where = ["sd_team.is_group = 1"]
+	if lead_user is not None:
+		where.append(f"sd_lead.user_id = {lead_user}")
+	if managers_only:
+		where.append("sd_member.is_group = 0")
+	if enabled_teams:
+		where.append("sd_team.enabled = 1")
+	if enabled_members:
+		where.append("sd_member.enabled = 1")
+	return (
+		"from `tabSales Person` sd_team"
+		" join `tabEmployee` sd_lead on sd_lead.name = sd_team.employee"
+		f"{lead_join}"
+		f" join `tabSales Person` sd_member on {within}"
+		f" where {' and '.join(where)}"
+	)
+
+
 def team_persons(user: str, enabled_only: bool = False) -> list[str]:
 	"""The team a user leads: non-group Sales Persons under every group Sales Person of their Employee."""
 	if not user or user == "Guest":
 		return []
-	enabled = "and sp.enabled = 1" if enabled_only else ""
 	return frappe.db.sql_list(
-		f"""select distinct sp.name from `tabSales Person` team
-		join `tabEmployee` e on e.name = team.employee
-		join `tabSales Person` sp on sp.lft > team.lft and sp.rgt < team.rgt
-		where e.user_id = %(user)s and team.is_group = 1 and sp.is_group = 0 {enabled}
-		order by sp.name""",
+		f"select distinct sd_member.name {team_sql('%(user)s', enabled_members=enabled_only)} order by sd_member.name",
 		{"user": user},
 	)
 
@@ -128,7 +182,7 @@ def condition(doctype: str, user: str, table: str | None = None) -> str:
 	"""The SQL condition (on ``table``, default the doctype's) under which ``user`` reads a row."""
 	table = table or f"`tab{doctype}`"
 	persons = _in(allowed_persons(user))
-	if doctype in ("KPI Scorecard", "Sales Plan Day"):
+	if doctype in ("KPI Scorecard", "Sales Plan Day", "Sales Period Report"):
 		return f"({table}.`sales_person` in {persons})"
 	if doctype == "KPI Scheme":
 		return (

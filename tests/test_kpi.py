@@ -26,13 +26,13 @@ def scheme(*components, base="50000", variable="30000"):
 def test_every_metric_of_the_issue_is_registered_once_with_a_direction():
 	expected = {
 		"revenue", "deals_won", "new_customers", "average_deal", "conversion", "median_days", "calls",
-		"meetings", "emails", "proposals", "refusals", "burn_rate", "overdue_steps", "report_compliance",
-		"handoff_hours",
+		"meetings", "emails", "proposals", "refusals", "burn_rate", "overdue_steps", "report_compliance", "period_report_compliance",
+		"handoff_hours", "collection", "first_response_hours",
 	}  # fmt: skip
 	assert set(k.METRICS) == expected
 	assert all(m.direction in (k.HIGHER, k.LOWER) for m in k.METRICS.values())
 	lower = {key for key, m in k.METRICS.items() if m.direction == k.LOWER}
-	assert lower == {"refusals", "burn_rate", "median_days", "overdue_steps", "handoff_hours"}
+	assert lower == {"refusals", "burn_rate", "median_days", "overdue_steps", "handoff_hours", "first_response_hours"}
 	assert k.METRICS["conversion"].needs_steps == 2 and k.METRICS["median_days"].needs_steps == 1
 
 

@@ -102,7 +102,10 @@ METRICS: dict[str, Metric] = {
 		Metric("burn_rate", "Base Burn Rate", LOWER, "percent", False, source="Cooling Record"),
 		Metric("overdue_steps", "Overdue Steps", LOWER, "count", True, source="Opportunity"),
 		Metric("report_compliance", "Daily Report Compliance", HIGHER, "percent", False, source="Sales Daily Report"),
+		Metric("period_report_compliance", "Period Report Compliance", HIGHER, "percent", False, source="Sales Period Report"),
 		Metric("handoff_hours", "Hand-off Time (Hours)", LOWER, "hours", False, source="Sales Stage Transition Log"),
+		Metric("first_response_hours", "First Response Time (Hours)", LOWER, "hours", False, source="Lead"),
+		Metric("collection", "Paid Within Terms", HIGHER, "percent", False, source="Sales Invoice"),
 	)
 }
 

@@ -115,6 +115,19 @@ CUSTOM_FIELDS = {
 			"no_copy": 1,
 			"translatable": 1,
 		},
+		# why the lead refused (sales_drive/channels.py): required when a user refuses it
+		{
+			"fieldname": "sd_lost_reason",
+			"label": "Lost Reason",
+			"fieldtype": "Link",
+			"options": "Lead Lost Reason",
+			"insert_after": "sd_step",
+			"depends_on": "eval:['Do Not Contact', 'Lost Quotation'].includes(doc.status)",
+			"mandatory_depends_on": "eval:doc.status == 'Do Not Contact'",
+			"in_standard_filter": 1,
+			"no_copy": 1,
+			"search_index": 1,
+		},
 	],
 	"Opportunity": [
 		{
@@ -203,6 +216,19 @@ CUSTOM_FIELDS = {
 			"hidden": 1,
 			"no_copy": 1,
 			"search_index": 1,
+		},
+	],
+	# the work-day plan (sales_drive/roster.py): a new Lead / Opportunity from this source with no owner
+	# chosen goes to the person on this duty in the team roster
+	"Lead Source": [
+		{
+			"fieldname": "sd_inbound_duty",
+			"label": "Inbound Duty",
+			"fieldtype": "Select",
+			"options": "\nInbound Leads\nInbound Calls",
+			"insert_after": "source_name",
+			"in_list_view": 1,
+			"description": "New Leads and Opportunities from this source that nobody chose an owner for go to the person on this duty in the Sales Roster",
 		},
 	],
 	"Opportunity Lost Reason": [

@@ -10,8 +10,8 @@ from frappe.utils import add_days, getdate, nowdate
 
 from sales_drive import base_cooling
 from sales_drive.base_cooling import CoolingError, return_cooled_parties
-from sales_drive.integrations.pipeline import candidates_for
-from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, reset_cache
+from sales_drive.queries import candidates_for
+from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, lead_lost_reason, reset_cache
 
 PRICE = "_SD Too expensive"
 FINAL = "Business closed"
@@ -212,6 +212,7 @@ class TestRefusalsCool(CoolingCase):
 		rule("_SD lead record only", cooling_days=90)
 		first = lead("Gamma", "ООО «Гамма»", "ivan@gamma.sd-cool.example")
 		first.status = "Do Not Contact"
+		first.sd_lost_reason = lead_lost_reason()  # a refused lead needs its reason
 		first.save()
 		(rec,) = records("Lead", first.name)
 		self.assertEqual(rec.status, "Active")
@@ -309,6 +310,7 @@ class TestLiftAndReturn(CoolingCase):
 		frappe.db.set_value("Sales Person", "_SD Cool Hunter", "sd_specialisation", "Hunter")
 		refused = lead("Kappa", "ООО Каппа", "a@kappa.sd-cool.example")
 		refused.status = "Lost Quotation"
+		refused.sd_lost_reason = lead_lost_reason()  # refused by hand: it needs its reason
 		refused.save()
 		(rec,) = records("Lead", refused.name)
 		self.assertEqual(return_cooled_parties(self.today), 0)  # still cooling

@@ -10,6 +10,7 @@ from sales_drive.tests.utils import (
 	ensure_customer,
 	ensure_user,
 	invoice_for,
+	lead_lost_reason,
 	log_rows,
 	make_opportunity,
 	move,
@@ -306,6 +307,7 @@ class TestLeadGates(FrappeTestCase):
 	def test_do_not_contact_is_logged_as_lost(self):
 		lead = self.make_lead()
 		lead.status = "Do Not Contact"
+		lead.sd_lost_reason = lead_lost_reason()  # a refused lead needs its reason
 		lead.save()
 		self.assertEqual(log_rows(lead)[-1].kind, "Lost")
 

@@ -22,6 +22,7 @@ from sales_drive.tests.utils import (
 	ensure_item,
 	ensure_sales_person,
 	ensure_user,
+	lead_lost_reason,
 	reset_cache,
 )
 
@@ -43,6 +44,7 @@ def lead(name, company_name, email=None, **kw):
 def refuse(doc):
 	doc.reload()
 	doc.status = "Do Not Contact"
+	doc.sd_lost_reason = lead_lost_reason()  # a refused lead needs its reason
 	doc.save()
 	return frappe.get_all("Cooling Record", {"source_doctype": "Lead", "source_name": doc.name}, pluck="name")[0]
 

@@ -270,6 +270,7 @@ STATE_CHANGING = {
 # whitelisted methods that only read (GET allowed); anything else the app whitelists must be POST only
 READ_ONLY = {
 	"sales_drive.day.get_my_day",
+	"sales_drive.roster.on_duty",
 	"sales_drive.day.get_team_day",
 	"sales_drive.day.card_today_target",
 	"sales_drive.day.card_month_done",

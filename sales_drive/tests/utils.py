@@ -379,3 +379,10 @@ class TokenAPITestCase(FrappeAPITestCase):
 
 	TEST_CLIENT = get_test_client(use_cookies=False)
 
+
+
+def lead_lost_reason(name="_SD Not Interested") -> str:
+	"""A Lead Lost Reason (a refused Lead needs one: sales_drive/channels.py), made once."""
+	if not frappe.db.exists("Lead Lost Reason", name):
+		frappe.get_doc({"doctype": "Lead Lost Reason", "lost_reason": name}).insert(ignore_permissions=True)
+	return name

@@ -116,7 +116,27 @@ class SalesDay {
 			__("No overdue steps."),
 			counts.overdue
 		);
+		this.render_receivables($lists, day.receivables);
+		this.render_slots($lists, day.slots);
 		this.$team = $('<div class="sales-day-team"></div>').appendTo(this.$body);
+	}
+
+	// the person's duties of the day in the team roster (sales_drive/roster.py)
+	render_slots($lists, slots) {
+		this.render_list(
+			$lists,
+			__("My Duties Today"),
+			slots || [],
+			(s) =>
+				frappe.utils.escape_html(s.from + "–" + s.to + " " + s.duty_label) +
+				'<div class="text-muted small">' +
+				frappe.utils.escape_html(s.team) +
+				(s.conflict
+					? ' · <span class="text-danger">' + __("Booked on both inbound and outbound") + "</span>"
+					: "") +
+				"</div>",
+			__("No duties in the roster today.")
+		);
 	}
 
 	set_persons(day) {
@@ -270,6 +290,45 @@ class SalesDay {
 		}
 		return (
 			this.link("Opportunity", o.name, o.title || o.name) +
+			'<div class="text-muted small">' +
+			meta.join(" · ") +
+			"</div>"
+		);
+	}
+
+	// overdue Sales Invoices of the person's customers, with their ageing (sales_drive/receivables.py)
+	render_receivables($lists, rec) {
+		if (!rec) return;
+		this.render_list(
+			$lists,
+			__("Overdue Invoices"),
+			rec.invoices,
+			(r) => this.receivable_row(r),
+			__("No overdue invoices."),
+			rec.count
+		);
+		if (rec.count) {
+			const $card = $lists.children().last().find(".frappe-card");
+			const parts = rec.buckets
+				.filter((b) => flt(b.amount))
+				.map((b) => __("{0} days", [b.bucket]) + ": " + this.money(b.amount, rec.currency));
+			$('<div class="text-muted small mt-2"></div>')
+				.html(__("Total") + ": " + this.money(rec.total, rec.currency) + " · " + parts.join(" · "))
+				.appendTo($card);
+		}
+	}
+
+	receivable_row(r) {
+		const meta = [
+			frappe.utils.escape_html(r.customer),
+			__("days overdue: {0}", [r.days_overdue]),
+			this.money(r.amount, r.currency),
+		];
+		return (
+			'<span class="indicator-pill orange mr-2">' +
+			__("{0} days", [r.bucket]) +
+			"</span>" +
+			this.link("Sales Invoice", r.name, r.name) +
 			'<div class="text-muted small">' +
 			meta.join(" · ") +
 			"</div>"

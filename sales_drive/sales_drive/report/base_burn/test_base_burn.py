@@ -10,7 +10,7 @@ from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from sales_drive.sales_drive.report.base_burn import base_burn
-from sales_drive.tests.utils import company
+from sales_drive.tests.utils import company, lead_lost_reason
 
 TERRITORY = "_SD Burn Land"
 FROM, TO = "2019-04-01", "2019-04-30"
@@ -20,7 +20,8 @@ def leads(n, status, cooling_until=None):
 	names = []
 	for i in range(n):
 		doc = frappe.get_doc({"doctype": "Lead", "lead_name": f"Burn {status} {i}", "company": company(),
-			"territory": TERRITORY, "status": status}).insert()  # fmt: skip
+			"territory": TERRITORY, "status": status,
+			"sd_lost_reason": lead_lost_reason() if status == "Do Not Contact" else None}).insert()  # fmt: skip
 		if cooling_until:
 			frappe.db.set_value("Lead", doc.name, "sd_cooling_until", cooling_until)
 		names.append(doc.name)
