@@ -18,6 +18,7 @@ from sales_drive import messages, regulations
 from sales_drive.engine import cooling as engine
 from sales_drive.engine import handoff
 from sales_drive.engine.problems import Problem
+from sales_drive.queries import candidates_for
 
 RECORD = "Cooling Record"
 KEY_TABLE = "Cooling Record Key"
@@ -576,8 +577,6 @@ def _first_lead_step():
 
 
 def _hunters() -> list[str]:
-	from sales_drive.integrations.pipeline import candidates_for
-
 	step = _first_lead_step()
 	if step and (step.handoff_role or step.handoff_specialisation):
 		found = candidates_for(step.handoff_role or None, step.handoff_specialisation or None)

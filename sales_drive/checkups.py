@@ -8,9 +8,9 @@ morning report shows.
 Who sees a task
 ---------------
 * its manager (``manager_user``: the user of the task's Sales Person);
-* its team lead (``team_lead``: who set it) and the lead of the manager's
-  team: the user of the group Sales Person that is the direct parent of the
-  task's Sales Person;
+* its team lead (``team_lead``: who set it) and the leads of the manager's
+  team: the users of the group Sales Persons above the task's Sales Person
+  (the whole team, sub-teams included: :func:`sales_drive.permissions.team_sql`);
 * the head of sales (Sales Manager) and System Manager: everything.
 
 Who changes what
@@ -33,6 +33,7 @@ from frappe.utils import getdate, now_datetime, nowdate
 
 from sales_drive.engine import checkups as engine
 from sales_drive.engine.problems import Problem
+from sales_drive.permissions import team_sql
 from sales_drive.queries import users_of
 
 DOCTYPE = "Sales Task"
@@ -99,11 +100,8 @@ def user_of(sales_person: str | None) -> str | None:
 
 def _team_sql(user_sql: str, person_sql: str) -> str:
 	"""SQL: the Sales Person in ``person_sql`` is in the subtree of a group led by the user in ``user_sql``
-	(its managers, and those of the sub-teams under it), as the morning report counts a team."""
-	return f"""{person_sql} in (select sd_member.name from `tabSales Person` sd_lead
-		join `tabSales Person` sd_member on sd_member.lft > sd_lead.lft and sd_member.rgt < sd_lead.rgt
-		join `tabEmployee` sd_lead_employee on sd_lead_employee.name = sd_lead.employee
-		where sd_lead.is_group = 1 and sd_lead_employee.user_id = {user_sql})"""
+	(its managers, the sub-team groups and those of the sub-teams under it), as the morning report counts a team."""
+	return f"{person_sql} in (select sd_member.name {team_sql(user_sql, managers_only=False)})"
 
 
 def in_team(sales_person: str, user: str) -> bool:

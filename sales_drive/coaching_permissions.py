@@ -14,7 +14,8 @@ Sales Feedback                ``author`` (empty when       ``recipient``
 
 and, for a subject who is a **manager**, that manager's **team lead**: the user
 (Employee.user_id) of the enabled *group* Sales Person that is the direct
-parent of the manager's enabled, non-group Sales Person. Higher groups (a
+parent of the manager's enabled, non-group Sales Person (:data:`COACHING_REACH`,
+one level of :func:`sales_drive.permissions.team_sql`). Higher groups (a
 department, the head of sales at the root) get nothing, and a user holding the
 **Sales Manager** role (the head of sales) never gets access as a team lead.
 The head of sales reads the aggregates of the Coaching Summary report instead.
@@ -40,6 +41,8 @@ from __future__ import annotations
 
 import frappe
 
+from sales_drive.permissions import DIRECT_REPORTS, team_sql
+
 PRIVATE = {
 	# doctype: (author field, subject field on the doctype or None, subject child (table doctype, field) or None)
 	"Coaching Session": ("coach", None, ("Coaching Participant", "user")),
@@ -55,23 +58,32 @@ CHILDREN = {
 READ_LIKE = frozenset({"read", "select", "print", "email", "report", "export"})
 HEAD_OF_SALES_ROLE = "Sales Manager"
 
+COACHING_REACH = DIRECT_REPORTS
+"""How far down a team lead reads the coaching notes of their team: one level, by choice.
+
+Pay, plans, tasks and the transition log reach a lead's whole team (the subtree,
+:data:`sales_drive.permissions.WHOLE_TEAM`): a lead answers for those figures. Coaching notes
+are different (METHOD.md §5): the coach stays independent of the hierarchy so that people speak
+openly, and only the lead who works with the manager every day follows up the agreed goals and
+action items. A lead higher up (a department head over several teams, the head of sales at the
+root) is the hierarchy the notes are kept from, so the notes reach the lead directly above the
+manager and stop there. Changing this constant widens who reads private notes: don't, without
+the coach and the head of sales agreeing.
+"""
+
 
 def managed_users(user: str) -> list[str]:
-	"""Users of the managers whose team lead ``user`` is (one level, enabled, non-group members)."""
+	"""Users of the managers whose team lead ``user`` is (:data:`COACHING_REACH`, enabled, non-group members)."""
 	if not user or user in ("Guest", "Administrator"):
 		return []
 	if HEAD_OF_SALES_ROLE in frappe.get_roles(user):
 		return []
+	team = team_sql("%(user)s", reach=COACHING_REACH, enabled_teams=True, enabled_members=True)
 	return frappe.db.sql_list(
-		"""select distinct member_employee.user_id
-		from `tabSales Person` lead
-		join `tabEmployee` lead_employee on lead_employee.name = lead.employee
-		join `tabSales Person` member on member.parent_sales_person = lead.name
-			and member.is_group = 0 and member.enabled = 1
-		join `tabEmployee` member_employee on member_employee.name = member.employee
-		where lead.is_group = 1 and lead.enabled = 1 and lead_employee.user_id = %s
-		and ifnull(member_employee.user_id, '') != ''""",
-		user,
+		f"""select distinct member_employee.user_id from `tabSales Person` sp
+		join `tabEmployee` member_employee on member_employee.name = sp.employee
+		where sp.name in (select sd_member.name {team}) and ifnull(member_employee.user_id, '') != ''""",
+		{"user": user},
 	)
 
 

@@ -17,7 +17,7 @@ from frappe.utils.caching import request_cache
 from sales_drive import regulations
 from sales_drive.engine import kpi as kpi_engine
 from sales_drive.engine import models as engine
-from sales_drive.queries import person_of_user
+from sales_drive.queries import candidates_for, person_of_user
 from sales_drive.setup.custom_fields import OWNER_FIELD
 
 SETTINGS = "Sales Drive Settings"
@@ -131,8 +131,6 @@ def _kpi_lines(plans, model: str) -> list[str]:
 
 
 def _warnings(plans) -> list[str]:
-	from sales_drive.integrations.pipeline import candidates_for
-
 	targets = sorted(
 		{
 			c.new

@@ -38,6 +38,8 @@ from datetime import time as dtime
 import frappe
 from frappe.utils import get_first_day, getdate, nowdate
 
+from sales_drive.demo.people import ensure_employee, ensure_sales_person, ensure_user, people_stream
+
 SETTINGS = "Sales Drive Settings"
 KEY_REGULATION = "Opportunity Key Accounts"
 KEY_PRIORITY = 10
@@ -136,8 +138,6 @@ class Management:
 		self.out["head_of_sales"], self.out["director"] = s.head_of_sales, s.director
 
 	def _director(self) -> str:
-		from sales_drive.demo.generate import ensure_user, people_stream
-
 		taken = {m.user for m in self.c.members}
 		person = next(p for p in people_stream(self.seed + 23) if p.email not in taken)
 		role = DIRECTOR_ROLE if frappe.db.exists("Role", DIRECTOR_ROLE) else "Accounts User"
@@ -149,8 +149,6 @@ class Management:
 		users = [m.user for m in self.c.of_spec(KAM)]
 		if users:
 			return users
-		from sales_drive.demo.generate import ensure_employee, ensure_sales_person, ensure_user, people_stream
-
 		taken = {m.user for m in self.c.members}
 		p = next(p for p in people_stream(self.seed + 29) if p.email not in taken)
 		user = ensure_user(p, ("Sales User",), self.password)

@@ -18,8 +18,9 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, getdate, now_datetime, time_diff_in_hours
 
-from sales_drive import facts, messages, regulations, sales_models
+from sales_drive import aggregates, facts, messages, regulations, sales_models
 from sales_drive.engine import gates, handoff, rollout
+from sales_drive.queries import candidates_for
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
 
 
@@ -263,8 +264,12 @@ def after_delete(doc, method=None):
 
 
 def _labels(doc) -> dict:
-	meta = frappe.get_meta(doc.doctype)
-	return {df.fieldname: _(df.label) for df in meta.fields if df.label}
+	"""Field labels for the gate's messages, translated; built once per doctype, language and request."""
+
+	def build():
+		return {df.fieldname: _(df.label) for df in frappe.get_meta(doc.doctype).fields if df.label}
+
+	return frappe.local_cache("sales_drive:labels", (doc.doctype, frappe.local.lang), build)
 
 
 def _throw(doc, old, new, lines):
@@ -608,31 +613,6 @@ def _pick_assignee(doc, step):
 	return handoff.pick(candidates, step.handoff_method, loads, last)
 
 
-def candidates_for(role: str | None, specialisation: str | None) -> list[str]:
-	"""Enabled users who hold the role and/or whose Sales Person has the specialisation."""
-	users = None
-	if role:
-		users = set(
-			frappe.db.sql_list(
-				"""select distinct hr.parent from `tabHas Role` hr join `tabUser` u on u.name = hr.parent
-				where hr.role = %s and hr.parenttype = 'User' and u.enabled = 1
-				and u.name not in ('Administrator', 'Guest')""",
-				role,
-			)
-		)
-	if specialisation:
-		spec_users = set(
-			frappe.db.sql_list(
-				"""select distinct e.user_id from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
-				join `tabUser` u on u.name = e.user_id
-				where sp.sd_specialisation = %s and sp.enabled = 1 and u.enabled = 1""",
-				specialisation,
-			)
-		)
-		users = spec_users if users is None else users & spec_users
-	return sorted(users or [])
-
-
 def _assign(doc, user):
 	from frappe.desk.form.assign_to import add as add_assignment
 
@@ -693,3 +673,5 @@ def write_log_rows(rows):
 			if row.get(numeric) is None:
 				row[numeric] = UNKNOWN_DURATION
 	bulk_insert("Sales Stage Transition Log", LOG_FIELDS, rows)
+	# the reports' daily totals, in the same transaction as the rows (sales_drive/aggregates.py)
+	aggregates.add(rows)

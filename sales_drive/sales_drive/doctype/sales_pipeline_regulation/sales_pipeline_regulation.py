@@ -8,7 +8,7 @@ from frappe.model.document import Document
 from sales_drive import messages, regulations
 from sales_drive.engine import regulation as engine
 from sales_drive.engine import segments
-from sales_drive.integrations.pipeline import candidates_for
+from sales_drive.queries import candidates_for
 
 
 class SalesPipelineRegulation(Document):
