@@ -3,7 +3,7 @@
 The scripts are run from the bench's ``sites`` directory with the bench's
 Python, e.g.::
 
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/gate_save.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/gate_save.py --site bench.localhost
 """
 
 from __future__ import annotations
@@ -115,21 +115,30 @@ def write_result(name: str, data: dict, out: str | None = None) -> Path:
 
 class Captured:
 	"""Record the SQL statements run through ``frappe.db.sql`` while active whose text contains
-	``needle`` (lower case; by default those over the transition log)."""
+	``needle`` (lower case; by default those over the transition log; None: every statement):
+	``queries`` as (query, values), ``timed`` as (seconds, query, values)."""
 
 	def __init__(self, frappe, needle="from `tabsales stage transition log`"):
 		self.frappe = frappe
 		self.needle = needle
 		self.queries = []
+		self.timed = []
 
 	def __enter__(self):
+		import time
+
 		db = self.frappe.db
 		self.original = db.sql
 
 		def sql(query, values=(), *args, **kwargs):
-			if self.needle in " ".join(str(query).split()).lower():
+			if self.needle is not None and self.needle not in " ".join(str(query).split()).lower():
+				return self.original(query, values, *args, **kwargs)
+			t0 = time.perf_counter()
+			try:
+				return self.original(query, values, *args, **kwargs)
+			finally:
 				self.queries.append((str(query), values))
-			return self.original(query, values, *args, **kwargs)
+				self.timed.append((time.perf_counter() - t0, str(query), values))
 
 		db.sql = sql
 		return self

@@ -17,7 +17,7 @@ On ``bench.localhost`` (the realistic demo plus the bulk data: about 100k opport
 
 Medians of ``--runs`` runs; everything is rolled back at the end.
 
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/adoption.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/adoption.py --site bench.localhost
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ One warm-up call each, then ``--runs`` measured calls, interleaved; medians
 with ``time.perf_counter``. Target: every grouping <= 2 s.
 
     bench --site bench.localhost execute sales_drive.demo.cooling.generate --kwargs '{"leads": 200000, "records": 100000}'
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/base_burn.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/base_burn.py --site bench.localhost
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ Scenarios
   query to read the customer).
 
     bench --site bench.localhost execute sales_drive.demo.cooling.generate --kwargs '{"leads": 200000, "records": 100000}'
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/cooling_save.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/cooling_save.py --site bench.localhost
 """
 
 from __future__ import annotations

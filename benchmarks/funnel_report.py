@@ -17,7 +17,7 @@ is captured once and EXPLAINed into the result.
 
     bench --site bench.localhost execute sales_drive.demo.generate.run \\
         --kwargs '{"mode": "bulk", "opportunities": 100000, "transitions": 500000}'
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/funnel_report.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/funnel_report.py --site bench.localhost
 """
 
 from __future__ import annotations

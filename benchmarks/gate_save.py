@@ -31,12 +31,15 @@ Scenarios
 
 Fixtures: the Opportunities are inserted through the ORM with the gates off
 (``frappe.flags.sd_gates_off``) directly in the starting step, with their
-checklist ticked and ``sd_step_entered_on`` set; the activity is a
+checklist ticked and ``sd_step_entered_on`` set, then bound to the regulation
+in SQL (``sd_regulation``, as an insert with the gates on leaves them; before
+2026-12-03 they were left unbound, so every measured save also chose the
+regulation by segment: one more Customer query); the activity is a
 Communication inserted through the ORM; the Quotations the gate counts are
 minimal submitted rows (``docstatus=1``, ``opportunity`` set) inserted in
 bulk — the gate reads nothing else of them.
 
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/gate_save.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/gate_save.py --site bench.localhost
 """
 
 from __future__ import annotations
@@ -161,6 +164,12 @@ def make_opportunities(frappe, reg, n, step, customer, contact, company, owner):
 			names.append(doc.name)
 	finally:
 		frappe.flags.sd_gates_off = False
+	# bound to the regulation as a record inserted with the gates on is (with the gates off the insert
+	# leaves it unbound, and every measured save would also choose the regulation by segment)
+	for part in range(0, len(names), 1000):
+		frappe.db.sql(
+			"update tabOpportunity set sd_regulation = %s where name in %s", (reg.name, names[part : part + 1000])
+		)
 	return names
 
 

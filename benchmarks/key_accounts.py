@@ -23,7 +23,7 @@ One warm-up call each, then ``--runs`` interleaved measured calls; medians with
 end (the script writes nothing that stays).
 
     bench --site bench.localhost migrate
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/key_accounts.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/key_accounts.py --site bench.localhost
 """
 
 from __future__ import annotations

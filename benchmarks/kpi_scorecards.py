@@ -19,7 +19,7 @@ burn rate) is evaluated:
 One warm-up, then ``--runs`` measured runs of ``evaluate``; ``compute`` is
 measured ``--compute-runs`` times (each rolled back). Target: compute <= 10 s.
 
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/kpi_scorecards.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/kpi_scorecards.py --site bench.localhost
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ One warm-up call each, then ``--runs`` (>= 5) measured calls, interleaved;
 medians with ``time.perf_counter``. Target: <= 5 s. Nothing is written (no
 Sales Digest, no e-mail); the transaction is rolled back.
 
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/morning_report.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/morning_report.py --site bench.localhost
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ the baseline. The fact query the report ran is captured and EXPLAINed into
 the result, and the report's department fact is checked against the
 baseline's sum plus the invoices without a Sales Team.
 
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/plan_vs_fact.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/plan_vs_fact.py --site bench.localhost
     # makes the data first when the month has fewer than --invoices bulk invoices
     # (same as: bench --site bench.localhost execute sales_drive.demo.invoices.run --kwargs '{"invoices": 200000}')
 """

@@ -19,7 +19,7 @@ medians with ``time.perf_counter``. Aim: report <= 2 s (the issue names no
 target for it). The SQL the report ran is captured once and EXPLAINed into
 the result. Read-only: nothing is written to the site.
 
-    cd /srv/frappe-bench/sites && ../env/bin/python /work/main/benchmarks/step_probabilities.py --site bench.localhost
+    cd frappe-bench/sites && ../env/bin/python ../apps/sales_drive/benchmarks/step_probabilities.py --site bench.localhost
 """
 
 from __future__ import annotations
