@@ -1,7 +1,7 @@
 """Make the audit's demo dataset (``demo/demo.json.gz``) from a site filled by the app's
 realistic generator (``sales_drive.demo.generate``, mode ``realistic``). Run it on the bench::
 
-    cd /srv/frappe-bench && ./env/bin/python /work/main/sales_drive/audit/make_demo.py bench.localhost
+    cd frappe-bench && ./env/bin/python apps/sales_drive/sales_drive/audit/make_demo.py bench.localhost
 
 It writes, for each dataset of :data:`figures.DATASETS`, the rows the live REST query would
 return, for the realistic subset only (the bulk rows of the benchmarks are left out):
