@@ -102,3 +102,28 @@ Object.assign(sales_drive.reports, {
 		};
 	},
 });
+
+// What the report forms share: a new personal report defaults to the user's own Sales Person,
+// and a meeting or one-on-one draft can rebuild its agenda.
+frappe.provide("sales_drive.forms");
+
+Object.assign(sales_drive.forms, {
+	default_my_sales_person(frm) {
+		if (!frm.is_new() || frm.doc.sales_person) return;
+		frappe.db
+			.get_value("Employee", { user_id: frappe.session.user }, "name")
+			.then(({ message }) =>
+				message && message.name ? frappe.db.get_value("Sales Person", { employee: message.name }, "name") : {}
+			)
+			.then((r) => r && r.message && r.message.name && frm.set_value("sales_person", r.message.name));
+	},
+	meeting_refresh(frm) {
+		if (frm.doc.docstatus !== 0 || frm.is_new()) return;
+		frm.add_custom_button(__("Rebuild Agenda"), () =>
+			frappe
+				.call("sales_drive.meetings.rebuild_agenda", { doctype: frm.doctype, name: frm.doc.name })
+				.then(() => frm.reload_doc())
+		);
+		frm.set_intro(__("Each decision becomes a Sales Task of its owner when this is submitted."));
+	},
+});

@@ -3,16 +3,7 @@
 
 frappe.ui.form.on("Sales Daily Report", {
 	onload(frm) {
-		if (frm.is_new() && !frm.doc.sales_person) {
-			frappe.db
-				.get_value("Employee", { user_id: frappe.session.user }, "name")
-				.then(({ message }) =>
-					message && message.name
-						? frappe.db.get_value("Sales Person", { employee: message.name }, "name")
-						: {}
-				)
-				.then((r) => r && r.message && r.message.name && frm.set_value("sales_person", r.message.name));
-		}
+		sales_drive.forms.default_my_sales_person(frm);
 	},
 	refresh(frm) {
 		if (frm.doc.docstatus === 0 && !frm.is_new()) {
