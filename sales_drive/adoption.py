@@ -27,7 +27,7 @@ from sales_drive.integrations.pipeline import write_log_rows
 from sales_drive.setup.custom_fields import STEP_FIELD
 
 STATUS_KEY = "sales_drive:adoption"
-CLOSED = {"Opportunity": ("Lost", "Closed", "Converted"), "Lead": ("Converted", "Do Not Contact")}
+CLOSED = {"Opportunity": queries.NOT_OPEN["Opportunity"], "Lead": ("Converted", "Do Not Contact")}
 # the field whose history tells where an old record has been: the Sales Stage, a Lead's status
 HISTORY_FIELD = {"Opportunity": "sales_stage", "Lead": "status"}
 CHUNK = 2000

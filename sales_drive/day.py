@@ -36,12 +36,12 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, nowdate, strip_html_tags
 
-from sales_drive import coaching_permissions, permissions, plans, receivables, roster
+from sales_drive import coaching_permissions, permissions, plans, queries, receivables, roster
 from sales_drive.engine import plan as engine
 from sales_drive.integrations.pipeline import sales_person_of
 from sales_drive.tasks import CLOSED
 
-NOT_OPEN_OPPORTUNITY = (*CLOSED["Opportunity"], "Converted")
+NOT_OPEN_OPPORTUNITY = queries.NOT_OPEN["Opportunity"]
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 LIST_LIMIT = 100

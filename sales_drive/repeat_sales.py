@@ -29,13 +29,13 @@ import frappe
 from frappe import _
 from frappe.utils import cint, escape_html, getdate, now_datetime, nowdate
 
-from sales_drive import base_cooling
+from sales_drive import base_cooling, queries
 from sales_drive.engine import cooling as cooling_engine
 from sales_drive.engine import repeat_sales as engine
 from sales_drive.jobs import isolated
 
 RULE = "Repeat Sale Rule"
-CLOSED_STATUSES = ("Lost", "Closed", "Converted")
+CLOSED_STATUSES = queries.NOT_OPEN["Opportunity"]
 RULE_FIELD = "sd_repeat_sale_rule"
 
 
