@@ -13,20 +13,24 @@ and kind:
   its total. One row per key, not per bucket, keeps a month of one person and step in one row. Only
   the rows the funnel's median reads: kind other than Enter, a from step, a known duration.
 
+- outcome rows (``days = -3``): closed records per day of their outcome and step reached, kept by
+  :mod:`sales_drive.outcomes` (Step Probabilities); this module only names and reads them.
+
 A row's ``name`` is a prefix that orders the table (:func:`prefix`) and the MD5 of its key, so every
 writer adds with ``INSERT ... ON DUPLICATE KEY UPDATE moves = moves + VALUES(moves)`` (a histogram
 row: ``JSON_SET`` of the bucket given in ``bucket``) and a rebuild makes the same names from SQL.
 NULL key values are stored as ''.
 
-Writers: :func:`sales_drive.integrations.pipeline.write_log_rows` (the gate, the adoption, payments,
+Writers (through :mod:`sales_drive.totals`, which also keeps the outcomes): :func:`sales_drive.integrations.pipeline.write_log_rows` (the gate, the adoption, payments,
 the lead conversion) and the log's own controller (a row inserted or deleted as a document). Marking a
 deleted record's rows ``record_deleted`` changes nothing here: historical totals keep counting them.
 A move back is a new log row (kind Backward) and is added like any other. Code that writes or changes
 log rows in SQL elsewhere (the demo generator) calls :func:`add` with the rows, or :func:`rebuild`.
 
-Rebuild (exact, idempotent, one INSERT ... SELECT ... GROUP BY over the log, atomic in one transaction)::
+Rebuild of the move counts and histograms (exact, idempotent, one INSERT ... SELECT ... GROUP BY over the
+log, atomic in one transaction); ``sales_drive.totals.rebuild`` rebuilds them and the outcomes::
 
-    bench --site SITE execute sales_drive.aggregates.rebuild
+    bench --site SITE execute sales_drive.totals.rebuild
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import frappe
 from frappe.utils import getdate, now_datetime
 
+from sales_drive import activity
 from sales_drive.engine.funnel import bucket_sql, days_bucket
 
 DOCTYPE = "Sales Funnel Aggregate"
@@ -48,6 +53,8 @@ LOG = "`tabSales Stage Transition Log`"
 DAY, MONTH = "Day", "Month"
 COUNT_ROW = -1  # ``days`` of a row of move counts
 HISTOGRAM_ROW = -2  # ``days`` of a row of the duration histogram
+OUTCOME_ROW = -3  # ``days`` of a row of closed records per step (sales_drive/outcomes.py)
+LETTER = {COUNT_ROW: "C", HISTOGRAM_ROW: "H", OUTCOME_ROW: "O"}  # the row types' letters in the name
 # the key, in the order its MD5 is taken (SEP between values)
 DIMENSIONS = ("reference_doctype", "regulation", "company", "record_owner", "sales_person", "team")
 KEY = ("grain", "period", *DIMENSIONS, "from_step", "to_step", "kind", "days")
@@ -64,17 +71,18 @@ def key_name(key: tuple) -> str:
 	"""The row name, as rebuild computes it: a prefix that orders the table for the reports' range reads
 	(see :func:`prefix`) and the MD5 of the key values joined by SEP (dates as YYYY-MM-DD)."""
 	parts = [v.isoformat() if isinstance(v, date) else _text(v) for v in key]
-	return prefix(key[0], key[-1] == COUNT_ROW, key[1]) + hashlib.md5(SEP.join(parts).encode("utf-8")).hexdigest()
+	return prefix(key[0], key[-1], key[1]) + hashlib.md5(SEP.join(parts).encode("utf-8")).hexdigest()
 
 
-def prefix(grain: str, counts: bool, period: date | str = "") -> str:
-	"""The start of a row name: D / M (grain), C / H (move counts / histogram), then the period (YYYY-MM-DD).
+def prefix(grain: str, rows: int, period: date | str = "") -> str:
+	"""The start of a row name: D / M (grain), C / H / O (``rows``: move counts, histogram, outcomes; see
+	:data:`LETTER`), then the period (YYYY-MM-DD).
 
 	InnoDB keeps a table in primary-key order, so a period of one grain and kind of rows is one range of
 	the primary key: the reports read it as such (:func:`period_condition`), no secondary index needed."""
 	if isinstance(period, date):
 		period = period.isoformat()
-	return f"{grain[0]}{'C' if counts else 'H'}{period}"
+	return f"{grain[0]}{LETTER[rows]}{period}"
 
 
 def _day(value) -> date:
@@ -120,8 +128,7 @@ def add(rows, sign: int = 1):
 				a[3] += sign * hours
 			if kind != "Enter" and from_step and days >= 0:
 				buckets[((grain, period, *dims, from_step, "", "", HISTOGRAM_ROW), days_bucket(days))] += sign
-	update = ", ".join(f"`{m}` = `{m}` + values(`{m}`)" for m in MEASURES)
-	_upsert([(key, measures, None, None) for key, measures in counts.items()], update)
+	upsert_counts(list(counts.items()))
 	# one row per bucket; a row whose key exists sets its bucket in the stored histogram
 	bucket_path = "concat('$.\"', values(`bucket`), '\"')"
 	_upsert(
@@ -130,6 +137,13 @@ def add(rows, sign: int = 1):
 			coalesce(json_value(`histogram`, {bucket_path}), 0) + values(`moves`)),
 		`moves` = `moves` + values(`moves`)""",
 	)
+	activity.add(rows, sign)  # Base Burn's parties worked (sales_drive/activity.py)
+
+
+def upsert_counts(rows: list[tuple]):
+	"""Add (key, [moves, timed, days_total, hours_total]) rows to the table (move counts or outcome rows)."""
+	update = ", ".join(f"`{m}` = `{m}` + values(`{m}`)" for m in MEASURES)
+	_upsert([(key, measures, None, None) for key, measures in rows], update)
 
 
 def _upsert(rows: list[tuple], update: str):
@@ -210,7 +224,7 @@ def rebuild(commit: bool = True) -> dict:
 	UNION ALL), so a report running meanwhile sees the old totals until the commit.
 	"""
 	started = now_datetime()
-	frappe.db.sql(f"delete from {TABLE}")
+	frappe.db.sql(f"delete from {TABLE} where days != {OUTCOME_ROW}")
 	key_sql = ", ".join(f"g.c{i}" for i in range(len(KEY)))
 	named = ", ".join(f"c{i}" for i in range(len(KEY) + len(MEASURES) + 2))
 	parts = " union all ".join(_select(g, h) for g in (DAY, MONTH) for h in (False, True))
@@ -225,17 +239,22 @@ def rebuild(commit: bool = True) -> dict:
 		from g""",
 		{"now": started},
 	)
-	count = frappe.db.sql(f"select count(*) from {TABLE}")[0][0]
+	activity.rebuild(commit=False)  # Base Burn's parties worked, in the same transaction
+	count = frappe.db.sql(f"select count(*) from {TABLE} where days != {OUTCOME_ROW}")[0][0]
 	if commit:
 		frappe.db.commit()
 	seconds = (now_datetime() - started).total_seconds()
-	return {"rows": count, "log_rows": frappe.db.count("Sales Stage Transition Log"), "seconds": seconds}
+	return {
+		"rows": count,
+		"log_rows": frappe.db.count("Sales Stage Transition Log"),
+		"seconds": seconds,
+	}
 
 
-def period_condition(from_date: date, to_date: date, counts: bool = True, alias: str = "a") -> str:
+def period_condition(from_date: date, to_date: date, rows: int = COUNT_ROW, alias: str = "a") -> str:
 	"""SQL over the aggregates for the whole days ``from_date``..``to_date``: Month rows for the months the
-	period covers whole, Day rows for the days before and after them; rows of move counts (``counts``) or
-	of the histogram. Written as ranges of the primary key (see :func:`prefix`); values are dates of our
+	period covers whole, Day rows for the days before and after them; rows of one type (``rows``: move
+	counts, histogram or outcomes). Written as ranges of the primary key (see :func:`prefix`); values are dates of our
 	code, quoted here."""
 	from_date, to_date = getdate(from_date), getdate(to_date)
 	first_month = from_date if from_date.day == 1 else _next_month(from_date)
@@ -243,7 +262,7 @@ def period_condition(from_date: date, to_date: date, counts: bool = True, alias:
 	end_month = after if after.day == 1 else to_date.replace(day=1)
 
 	def between(grain, start, end):
-		return f"({alias}.name >= '{prefix(grain, counts, start)}' and {alias}.name < '{prefix(grain, counts, end)}')"
+		return f"({alias}.name >= '{prefix(grain, rows, start)}' and {alias}.name < '{prefix(grain, rows, end)}')"
 
 	if first_month >= end_month:
 		return between(DAY, from_date, after)

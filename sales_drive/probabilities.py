@@ -3,10 +3,12 @@
 For each regulation and step: of the records whose last outcome (Won or
 Lost, not reopened since) falls within the last N months, how many reached
 the step and how many of those were won
-(:mod:`sales_drive.engine.probabilities`). The log is aggregated in ONE
-grouped query — the cohort (last outcome per record) joined to the steps its
-records reached (a second one only in the rare case described at ``FAST``) — and :func:`sales_drive.engine.probabilities.from_counts`
-turns the counts into percent, gap and low-sample rows, the same rules as
+(:mod:`sales_drive.engine.probabilities`). The counts come from the outcome
+totals kept as the log is written (:mod:`sales_drive.outcomes`: per day of
+the outcome, regulation, Won / Lost and step, how many closed records reached
+the step): one read of a few hundred aggregate rows over the window, however
+long the log. :func:`sales_drive.engine.probabilities.from_counts` turns the
+counts into percent, gap and low-sample rows, the same rules as
 ``historical()`` applies to raw rows.
 
 Settings: ``probability_months`` (the window, default 12) and
@@ -16,75 +18,21 @@ sample", default 20) of Sales Drive Settings.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
-from sales_drive import regulations
+from sales_drive import outcomes, regulations
 from sales_drive.engine import probabilities as engine
 from sales_drive.engine.probabilities import StepProbability
 
 ROLES = ("Sales Manager", "System Manager", "Sales Team Lead")
 DEFAULT_MONTHS = 12
 DEFAULT_MIN_SAMPLE = 20
-LOG = "`tabSales Stage Transition Log`"
-
-# ONE query. The cohort: each Won / Lost row within the window that no later Won / Lost /
-# Reopen row of the same record follows (at the same moment Won > Reopen > Lost, as the
-# engine orders them; the row name breaks exact ties), numbered so that distinct records
-# are counted on an integer. Joined to every log row of those records, however old: each
-# row names up to two reached steps (the step it leaves; the step it enters unless it is a
-# Lost / Won / Reopen row), counted once per record.
-#
-# The grouping keys are CRC32 of the regulation and of the step, not the names: grouping
-# ~500k joined rows on two utf8mb4 names costs a third more (benchmarks/step_probabilities.py).
-# The names are found again from the regulations' own steps (see fetch_counts); a step the
-# regulation no longer has, or two names with one CRC, take the EXACT query grouped by name.
-COHORT = f"""
-	select k.*, row_number() over () as rid from (
-		select o.regulation, o.reference_doctype, o.reference_name, o.kind = 'Won' as won
-		from {LOG} o
-		where o.kind in ('Won', 'Lost') and o.transition_time >= %(since)s and o.transition_time < %(after)s
-			{{regulation}}
-			and not exists (
-				select 1 from {LOG} n
-				where n.reference_doctype = o.reference_doctype and n.reference_name = o.reference_name
-					and n.regulation = o.regulation and n.kind in ('Won', 'Lost', 'Reopen')
-					and (n.transition_time > o.transition_time or (n.transition_time = o.transition_time
-						and (n.kind > o.kind or (n.kind = o.kind and n.name > o.name))))
-			)
-	) k
-"""
-STEP = "case when x.side = 1 then l.from_step when l.kind in %(into)s then l.to_step end"
-REACHED = f"""
-from ({COHORT}) c
-join {LOG} l
-	on l.reference_doctype = c.reference_doctype and l.reference_name = c.reference_name
-	and l.regulation = c.regulation
-join (select 1 as side union all select 2) x
-where ifnull({STEP}, '') != ''
-"""
-FAST = f"""
-select crc32(c.regulation) as regulation, crc32({STEP}) as step,
-	count(distinct c.rid) as reached, count(distinct case when c.won then c.rid end) as won
-{REACHED}
-group by 1, 2
-order by null
-"""
-EXACT = f"""
-select c.regulation, {STEP} as step,
-	count(distinct c.rid) as reached, count(distinct case when c.won then c.rid end) as won
-{REACHED}
-group by 1, 2
-order by null
-"""
-
-
 @dataclass
 class Result:
 	since: date
@@ -148,47 +96,16 @@ def compute(
 def fetch_counts(
 	since: date, until: date, steps: dict[str, list[str]], restrict: bool = True
 ) -> dict[str, list[tuple]]:
-	"""regulation -> [(step, reached, won)] for the regulations of ``steps`` (name -> its steps).
-
-	``restrict``: read only those regulations' records (else every record, the others' rows
-	dropped). One query, by CRC32; a second, by name, only when a CRC is not one of the
-	regulations' own step names (a step since renamed or removed) or two names share a CRC.
-	"""
+	"""regulation -> [(step, reached, won)] for the regulations of ``steps`` (name -> its steps), from the
+	outcome totals :mod:`sales_drive.outcomes` keeps (``restrict`` is kept for callers: only the
+	regulations asked about are read either way)."""
 	if not steps:
 		return {}
-	values = {
-		"since": since,
-		"after": (until + timedelta(days=1)).isoformat(),
-		"into": engine.INTO,
-	}
-	where = ""
-	if restrict:
-		where = "and o.regulation in %(names)s"
-		values["names"] = tuple(steps)
-	regulation_of = {_crc(n): n for n in steps}
-	step_of = {n: {_crc(s): s for s in names} for n, names in steps.items()}
-	exact = len(regulation_of) < len(steps) or any(len(step_of[n]) < len(set(steps[n])) for n in steps)
 	out: dict[str, list[tuple]] = {}
-	if not exact:
-		for reg, step, reached, won in frappe.db.sql(FAST.replace("{regulation}", where), values):
-			name = regulation_of.get(reg)
-			if name is None:
-				continue  # a regulation not asked about
-			if step not in step_of[name]:
-				exact = True
-				break
-			out.setdefault(name, []).append((step_of[name][step], int(reached), int(won or 0)))
-	if exact:
-		out = {}
-		for reg, step, reached, won in frappe.db.sql(EXACT.replace("{regulation}", where), values):
-			if reg in steps:
-				out.setdefault(reg, []).append((step, int(reached), int(won or 0)))
+	for regulation, step, reached, won in outcomes.counts(since, until, list(steps)):
+		if regulation in steps:
+			out.setdefault(regulation, []).append((step, reached, won))
 	return out
-
-
-def _crc(text: str) -> int:
-	"""MariaDB's CRC32() of a utf8mb4 string."""
-	return zlib.crc32(text.encode("utf-8"))
 
 
 def historical_table(result: Result) -> dict[str, dict[str, Decimal]]:

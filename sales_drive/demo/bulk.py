@@ -63,7 +63,7 @@ LOST_FIELDS = ["name", "creation", "modified", "owner", "modified_by", "docstatu
 # The bulk mode writes log rows raw and the realistic mode backdates them in SQL, so the aggregates
 # kept as the log is written (sales_drive.aggregates) do not see the final rows: both modes rebuild
 # them from the log at the end (exact, idempotent; called with no arguments).
-AGGREGATE_REBUILD = "sales_drive.aggregates.rebuild"
+AGGREGATE_REBUILD = "sales_drive.totals.rebuild"
 
 
 def _raw_insert(doctype: str, fields: list[str], rows: list[tuple], chunk: int = 2000):

@@ -105,6 +105,54 @@ def historical(
 	return from_counts(((step, n, w) for step, (n, w) in counts.items()), order, configured, min_sample)
 
 
+@dataclass(frozen=True)
+class Outcome:
+	"""A closed record's outcome: its last Won or Lost row (``kind``, ``time``, log row ``row``) and the
+	steps it reached (see the module docstring)."""
+
+	kind: str
+	time: datetime
+	row: str
+	steps: frozenset[str]
+
+
+def reached_steps(rows: Iterable[tuple]) -> frozenset[str]:
+	"""The steps a record reached, from its rows ``(kind, from_step, to_step, ...)``."""
+	steps = set()
+	for kind, from_step, to_step, *_rest in rows:
+		if from_step:
+			steps.add(from_step)
+		if to_step and kind in INTO:
+			steps.add(to_step)
+	return frozenset(steps)
+
+
+def record_outcome(rows: Iterable[tuple]) -> Outcome | None:
+	"""The outcome of ONE record under one regulation from all its log rows ``(kind, from_step, to_step,
+	time, row name)``, or None while it is open (no Won / Lost row, or reopened since the last one).
+
+	The last of its Won / Lost / Reopen rows decides, ordered by time, then kind (at the same moment Won
+	after Reopen after Lost, as :func:`historical` orders them), then row name (exact ties).
+	"""
+	rows = list(rows)
+	last = None
+	for kind, _from, _to, time, name in rows:
+		if kind in OUTCOMES or kind == REOPEN:
+			key = (_as_sort_key(time), kind, name or "")
+			if last is None or key > last:
+				last = key
+	if last is None or last[1] not in OUTCOMES:
+		return None
+	return Outcome(last[1], last[0], last[2], reached_steps(rows))
+
+
+def outcome_cells(outcome: Outcome | None) -> dict[tuple[date, str, str], int]:
+	"""What a record adds to the outcome totals: (day of the outcome, Won / Lost, step) -> 1 per step."""
+	if outcome is None:
+		return {}
+	return {(outcome.time.date(), outcome.kind, step): 1 for step in outcome.steps}
+
+
 def from_counts(
 	counts: Iterable[tuple[str, int, int]],
 	order: Sequence[str],

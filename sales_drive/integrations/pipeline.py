@@ -18,7 +18,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, getdate, now_datetime, time_diff_in_hours
 
-from sales_drive import aggregates, facts, messages, regulations, sales_models
+from sales_drive import facts, messages, regulations, sales_models, totals
 from sales_drive.engine import gates, handoff, rollout
 from sales_drive.queries import candidates_for
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
@@ -673,5 +673,5 @@ def write_log_rows(rows):
 			if row.get(numeric) is None:
 				row[numeric] = UNKNOWN_DURATION
 	bulk_insert("Sales Stage Transition Log", LOG_FIELDS, rows)
-	# the reports' daily totals, in the same transaction as the rows (sales_drive/aggregates.py)
-	aggregates.add(rows)
+	# the reports' daily totals and outcomes, in the same transaction as the rows (sales_drive/totals.py)
+	totals.add(rows)

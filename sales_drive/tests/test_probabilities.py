@@ -217,21 +217,22 @@ class TestHistoricalProbabilities(ProbabilityData):
 		with self.assertRaises(frappe.ValidationError):
 			probabilities.compute("_SDP No Such Regulation")
 
-	def test_one_grouped_query_over_the_log(self):
+	def test_one_grouped_read_of_the_aggregates_and_none_of_the_log(self):
 		from unittest.mock import patch
 
 		db = frappe.local.db
-		def log_queries(regulation):
+
+		def queries_of(regulation):
 			with patch.object(db, "sql", wraps=db.sql) as spy:
 				probabilities.compute(regulation, months=12, min_sample=3)
-			queries = [" ".join(str(c.args[0]).split()).lower() for c in spy.call_args_list]
-			return [q for q in queries if "`tabsales stage transition log`" in q]
+			return [" ".join(str(c.args[0]).split()).lower() for c in spy.call_args_list]
 
-		found = log_queries(HISTORY)
-		self.assertEqual(len(found), 1)
-		self.assertIn("group by", found[0])
-		# a step the regulation no longer has: the names are read again, by name
-		self.assertEqual(len(log_queries(OTHER)), 2)
+		for regulation in (HISTORY, OTHER):  # OTHER: a step the regulation no longer has
+			queries = queries_of(regulation)
+			self.assertFalse([q for q in queries if "`tabsales stage transition log`" in q], regulation)
+			read = [q for q in queries if "`tabsales funnel aggregate`" in q]
+			self.assertEqual(len(read), 1, regulation)
+			self.assertIn("group by", read[0])
 
 
 class TestStepProbabilitiesReport(ProbabilityData):

@@ -12,7 +12,7 @@ import frappe
 from frappe import _
 from frappe.model.document import Document
 
-from sales_drive import aggregates
+from sales_drive import totals
 
 DELETERS = frozenset({"System Manager"})
 
@@ -28,7 +28,7 @@ class SalesStageTransitionLog(Document):
 
 	def after_insert(self):
 		# a row inserted as a document (tests, a System Manager's import) counts in the reports' totals
-		aggregates.add([self.as_dict()])
+		totals.add([self.as_dict()])
 
 	def on_trash(self):
 		if not (set(frappe.get_roles()) & DELETERS):
@@ -39,4 +39,9 @@ class SalesStageTransitionLog(Document):
 			)
 		stored = frappe.db.get_value(self.doctype, self.name, "*", as_dict=True)
 		if stored:
-			aggregates.add([stored], sign=-1)
+			totals.add([stored], sign=-1)
+		self.flags.sd_stored = stored
+
+	def after_delete(self):
+		# the record's outcome is recomputed from the rows left (sales_drive/totals.py)
+		totals.removed([self.flags.sd_stored or self.as_dict()])

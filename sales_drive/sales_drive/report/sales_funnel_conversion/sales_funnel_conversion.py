@@ -114,7 +114,7 @@ def fetch_from_aggregates(doctype, from_date, to_date, company=None, group_by=No
 	for g, step, histogram in frappe.db.sql(
 		f"""select {group} as grp, a.from_step, a.histogram
 		from {aggregates.TABLE} a
-		where {aggregates.period_condition(from_date, to_date, counts=False)} and {where}""",
+		where {aggregates.period_condition(from_date, to_date, rows=aggregates.HISTOGRAM_ROW)} and {where}""",
 		values,
 	):
 		if histogram:

@@ -1,0 +1,45 @@
+"""Everything kept from the Sales Stage Transition Log as it is written: one entry for its writers, one rebuild.
+
+- :mod:`sales_drive.aggregates`: move counts and the duration histogram per day / month (the funnel, the
+  digests);
+- :mod:`sales_drive.outcomes`: each closed record's outcome and the steps it reached, and their totals per
+  day / month (Step Probabilities).
+
+Writers of log rows call :func:`add` in the same transaction (``pipeline.write_log_rows``, the log's
+controller); the log's controller calls :func:`removed` after deleting a row. Code that writes log rows in
+SQL elsewhere (the demo generator) calls :func:`rebuild` at the end.
+
+Rebuild of all of it (exact, idempotent, one transaction)::
+
+    bench --site SITE execute sales_drive.totals.rebuild
+"""
+
+from __future__ import annotations
+
+import time
+
+import frappe
+
+from sales_drive import aggregates, outcomes
+
+
+def add(rows, sign: int = 1):
+	"""Log rows (dicts with the log's columns) just written (``sign=1``), or about to be deleted (``-1``)."""
+	aggregates.add(rows, sign=sign)
+	if sign > 0:
+		outcomes.refresh(rows)
+
+
+def removed(rows):
+	"""Log rows just deleted: their records' outcomes are recomputed from the rows left."""
+	outcomes.refresh(rows)
+
+
+def rebuild(commit: bool = True) -> dict:
+	"""Recompute the aggregates and the outcomes from the log."""
+	started = time.perf_counter()
+	out = {"aggregates": aggregates.rebuild(commit=False), "outcomes": outcomes.rebuild(commit=False)}
+	if commit:
+		frappe.db.commit()
+	out["seconds"] = round(time.perf_counter() - started, 1)
+	return out
