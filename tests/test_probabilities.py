@@ -261,3 +261,39 @@ def test_sql_style_aggregation_equals_historical(seed, months):
 		assert from_counts(counts.get(reg, []), ORDER, conf, 5) == expected
 	# the data exercise what they should: closed, won, reopened, outside the window
 	assert any(r.won for reg in ("R1", "R2") for r in historical(split[reg], ORDER, since, until))
+
+
+def test_record_outcome_agrees_with_historical_on_random_histories():
+	"""Per record (record_outcome + outcome_cells) summed = the cohort historical() computes from all rows."""
+	import random
+	from collections import Counter
+	from datetime import datetime, timedelta
+
+	from sales_drive.engine.probabilities import outcome_cells, record_outcome
+
+	rng = random.Random(7)
+	steps = ["A", "B", "C", "D"]
+	kinds = ["Enter", "Forward", "Skip", "Backward", "Won", "Lost", "Reopen"]
+	start = datetime(2025, 1, 1, 9)
+	rows, per_record = [], {}
+	n = 0
+	for r in range(60):
+		for _ in range(rng.randint(1, 8)):
+			n += 1
+			kind = rng.choice(kinds)
+			# few distinct times, so ties at one moment happen
+			when = start + timedelta(hours=rng.randint(0, 12) * 6)
+			row = (kind, rng.choice(steps + [""]), rng.choice(steps + [""]), when, f"row{n:05d}")
+			rows.append((f"rec{r}", *row[:4]))
+			per_record.setdefault(f"rec{r}", []).append(row)
+	# historical() breaks a tie of time and kind by the later row, record_outcome by the greater name:
+	# the names grow in the rows' order, so both pick the same row
+	expected = {p.step: (p.reached, p.won) for p in historical(rows, steps, date(2025, 1, 1), date(2025, 1, 4))}
+	got = Counter()
+	won = Counter()
+	for history in per_record.values():
+		for (_day, kind, step), k in outcome_cells(record_outcome(history)).items():
+			got[step] += k
+			won[step] += k if kind == "Won" else 0
+	assert {s: (got[s], won[s]) for s in expected} == expected
+	assert sum(got.values()) > 20  # the data has closed records at all
