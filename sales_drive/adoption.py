@@ -1,5 +1,9 @@
 """Adopting the records of a live ERPNext: bind every open Lead and Opportunity to its regulation.
 
+Open as everywhere (:func:`sales_drive.queries.open_condition`): a won (Converted, logged Won, its
+Quotation ordered), lost or closed Opportunity, and a Lead already made into an Opportunity, Quotation
+or Customer, lost or not to be contacted, is left unbound, out of the preview's counts and of the mapping.
+
 Set-based and idempotent: the open records no regulation holds yet are read in
 one query, their stage history from their Version rows in one more, the
 engine (:func:`sales_drive.engine.rollout.adopt`) works out each one's step and
@@ -27,7 +31,6 @@ from sales_drive.integrations.pipeline import write_log_rows
 from sales_drive.setup.custom_fields import STEP_FIELD
 
 STATUS_KEY = "sales_drive:adoption"
-CLOSED = {"Opportunity": queries.NOT_OPEN["Opportunity"], "Lead": ("Converted", "Do Not Contact")}
 # the field whose history tells where an old record has been: the Sales Stage, a Lead's status
 HISTORY_FIELD = {"Opportunity": "sales_stage", "Lead": "status"}
 CHUNK = 2000
@@ -36,22 +39,22 @@ MANAGERS = ("Sales Manager", "System Manager")
 
 def _open_records(doctype: str):
 	if doctype == "Opportunity":
-		query = """select o.name, o.sales_stage as value, o.creation, o.modified, o.company,
+		query = f"""select o.name, o.sales_stage as value, o.creation, o.modified, o.company,
 				o.opportunity_owner as record_owner, o.owner, o.opportunity_amount as amount,
 				o.customer_group, o.territory, o.opportunity_type, o.source,
 				c.sd_key_account, c.customer_group as c_group, c.territory as c_territory
 			from `tabOpportunity` o
 			left join `tabCustomer` c on o.opportunity_from = 'Customer' and c.name = o.party_name
-			where ifnull(o.sd_regulation, '') = '' and o.status not in %(closed)s"""
+			where ifnull(o.sd_regulation, '') = '' and {queries.open_condition("Opportunity", "o")}"""
 	else:
-		query = """select l.name, l.status as value, l.sd_step, l.creation, l.modified, l.company,
+		query = f"""select l.name, l.status as value, l.sd_step, l.creation, l.modified, l.company,
 				l.lead_owner as record_owner, l.owner, 0 as amount,
 				null as customer_group, l.territory, null as opportunity_type, l.source,
 				c.sd_key_account, c.customer_group as c_group, c.territory as c_territory
 			from `tabLead` l
 			left join `tabCustomer` c on c.name = l.customer
-			where ifnull(l.sd_regulation, '') = '' and l.status not in %(closed)s"""
-	return frappe.db.sql(query, {"closed": CLOSED[doctype]}, as_dict=True)
+			where ifnull(l.sd_regulation, '') = '' and {queries.open_condition("Lead", "l")}"""
+	return frappe.db.sql(query, as_dict=True)
 
 
 def _histories(doctype: str, names: set[str]) -> dict[str, list]:
@@ -181,9 +184,9 @@ def apply_mapping(regulation: str) -> None:
 	for value, step in active.mapping:
 		if value not in steps:
 			frappe.db.sql(
-				"""update `tabOpportunity` set sales_stage = %s
-				where sd_regulation = %s and sales_stage = %s and status not in %s""",
-				(step, regulation, value, CLOSED["Opportunity"]),
+				f"""update `tabOpportunity` set sales_stage = %s
+				where sd_regulation = %s and sales_stage = %s and {queries.open_condition("Opportunity", "`tabOpportunity`")}""",
+				(step, regulation, value),
 			)
 
 
@@ -264,8 +267,8 @@ def enforce_preview(regulation: str) -> dict:
 	order = reg.order()
 	counts = frappe.db.sql(
 		f"""select `{field}`, count(*) from `{table}`
-		where sd_regulation = %s and status not in %s group by `{field}`""",
-		(regulation, CLOSED[doctype]),
+		where sd_regulation = %s and {queries.open_condition(doctype, f"`{table}`")} group by `{field}`""",
+		(regulation,),
 	)
 	records = defaultdict(int)
 	for value, n in counts:
@@ -281,8 +284,7 @@ def enforce_preview(regulation: str) -> dict:
 		)
 	)
 	unbound = frappe.db.sql(
-		f"select count(*) from `{table}` where ifnull(sd_regulation, '') = '' and status not in %s",
-		(CLOSED[doctype],),
+		f"select count(*) from `{table}` t where ifnull(t.sd_regulation, '') = '' and {queries.open_condition(doctype, 't')}",
 	)[0][0]
 	rows = [
 		{"step": s, "records": records.get(s, 0), "stuck": stuck.get(s, 0), "observed": observed.get(s, 0)}
@@ -308,7 +310,7 @@ def _missing_count(doctype, regulation, step, active) -> int:
 	field = STEP_FIELD[doctype]
 	values = [value for value, target in active.mapping if target == step] + [step]
 	meta = frappe.get_meta(doctype)
-	conditions, params = [], {"reg": regulation, "values": values, "closed": CLOSED[doctype], "step": step}
+	conditions, params = [], {"reg": regulation, "values": values, "step": step}
 	for i, c in enumerate(criteria):
 		if c.kind == "Field":
 			df = meta.get_field(c.fieldname)
@@ -326,7 +328,7 @@ def _missing_count(doctype, regulation, step, active) -> int:
 		return 0
 	return frappe.db.sql(
 		f"""select count(*) from `tab{doctype}` t where t.sd_regulation = %(reg)s
-		and t.`{field}` in %(values)s and t.status not in %(closed)s and ({" or ".join(conditions)})""",
+		and t.`{field}` in %(values)s and {queries.open_condition(doctype, "t")} and ({" or ".join(conditions)})""",
 		params,
 	)[0][0]
 

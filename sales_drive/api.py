@@ -6,9 +6,8 @@ import frappe
 from frappe import _
 from frappe.utils import getdate, nowdate
 
-from sales_drive import facts, messages, regulations
+from sales_drive import facts, messages, queries, regulations
 from sales_drive.engine import gates
-from sales_drive.integrations.pipeline import LOST_STATUSES
 from sales_drive.setup.custom_fields import STEP_FIELD
 
 
@@ -68,8 +67,8 @@ def step_panel(doctype: str, name: str) -> dict:
 	missing = gates.exit_criteria_missing(reg, step_name, f, labels)
 	out["missing"] = messages.render_all(missing)
 	out["criteria_total"] = len(reg.criteria_of(step_name))
-	closed = LOST_STATUSES.get(doctype, ()) + (("Converted", "Opportunity", "Quotation") if doctype == "Lead" else ())
-	if doc.get("sd_step_entered_on") and doc.status not in closed and doc.get("sd_step_due"):
+	# only an open record's step runs a clock (queries.open_condition): a won, lost or closed one has left its steps
+	if doc.get("sd_step_entered_on") and doc.get("sd_step_due") and queries.is_open(doctype, doc.name):
 		today = getdate(nowdate())
 		cal = regulations.calendar_for(doc, active)
 		clock = gates.step_clock(doc.sd_step_entered_on, step.max_days, today, cal)

@@ -39,9 +39,7 @@ from frappe.utils import getdate, nowdate, strip_html_tags
 from sales_drive import coaching_permissions, permissions, plans, queries, receivables, roster
 from sales_drive.engine import plan as engine
 from sales_drive.integrations.pipeline import sales_person_of
-from sales_drive.tasks import CLOSED
 
-NOT_OPEN_OPPORTUNITY = queries.NOT_OPEN["Opportunity"]
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 LIST_LIMIT = 100
@@ -386,7 +384,8 @@ def _coaching_texts(todos: list, viewer: str | None) -> dict[str, str]:
 
 
 def contact_lists(users: list[str], day, viewer: str | None = None) -> dict[str, dict[str, list]]:
-	"""Per user: open ToDos due by ``day``, Opportunities to contact by ``day``, overdue steps.
+	"""Per user: open ToDos due by ``day``, Opportunities to contact by ``day``, overdue steps; the records
+	are open ones only (:func:`sales_drive.queries.open_condition`: not won, lost, closed or ordered).
 
 	``viewer``: who is looking (coaching ToDos of others are left out, see :func:`coaching_todo_rule`).
 	"""
@@ -394,7 +393,7 @@ def contact_lists(users: list[str], day, viewer: str | None = None) -> dict[str,
 	users = [u for u in users if u]
 	if not users:
 		return out
-	values = {"users": users, "day": day, "not_open": NOT_OPEN_OPPORTUNITY, "limit": LIST_LIMIT * len(users)}
+	values = {"users": users, "day": day, "limit": LIST_LIMIT * len(users)}
 	todos = frappe.db.sql(
 		f"""select name, allocated_to as user, date, priority, description, reference_type, reference_name
 		from `tabToDo`
@@ -413,7 +412,7 @@ def contact_lists(users: list[str], day, viewer: str | None = None) -> dict[str,
 		f"""select t.name, {TITLE["Opportunity"]} as title, {OWNER["Opportunity"]} as user, t.sd_next_contact,
 			t.sales_stage, t.status, t.opportunity_amount, t.currency
 		from `tabOpportunity` t
-		where {OWNER["Opportunity"]} in %(users)s and t.sd_next_contact <= %(day)s and t.status not in %(not_open)s
+		where {OWNER["Opportunity"]} in %(users)s and t.sd_next_contact <= %(day)s and {queries.open_condition("Opportunity", "t")}
 		order by t.sd_next_contact, t.name
 		limit %(limit)s""",
 		values,
@@ -426,10 +425,10 @@ def contact_lists(users: list[str], day, viewer: str | None = None) -> dict[str,
 			f"""select '{doctype}' as doctype, t.name, {TITLE[doctype]} as title, {OWNER[doctype]} as user,
 				t.`{step}` as step, t.sd_step_due, t.status
 			from `tab{doctype}` t
-			where {OWNER[doctype]} in %(users)s and t.sd_overdue = 1 and t.status not in %(closed)s
+			where {OWNER[doctype]} in %(users)s and t.sd_overdue = 1 and {queries.open_condition(doctype, "t")}
 			order by t.sd_step_due, t.name
 			limit %(limit)s""",
-			{**values, "closed": CLOSED[doctype]},
+			values,
 			as_dict=True,
 		):
 			out[r.user]["overdue"].append(r)
@@ -441,7 +440,7 @@ def contact_counts(users: list[str], day, viewer: str | None = None) -> dict[str
 	out: dict[str, dict[str, int]] = defaultdict(lambda: {"todos": 0, "contacts": 0, "overdue": 0})
 	if not users:
 		return out
-	values = {"users": users, "day": day, "not_open": NOT_OPEN_OPPORTUNITY}
+	values = {"users": users, "day": day}
 	for user, n in frappe.db.sql(
 		f"""select allocated_to, count(*) from `tabToDo`
 		where status = 'Open' and allocated_to in %(users)s and date <= %(day)s and {coaching_todo_rule(viewer)}
@@ -451,7 +450,7 @@ def contact_counts(users: list[str], day, viewer: str | None = None) -> dict[str
 		out[user]["todos"] = n
 	for user, n in frappe.db.sql(
 		f"""select {OWNER["Opportunity"]} as user, count(*) from `tabOpportunity` t
-		where {OWNER["Opportunity"]} in %(users)s and t.sd_next_contact <= %(day)s and t.status not in %(not_open)s
+		where {OWNER["Opportunity"]} in %(users)s and t.sd_next_contact <= %(day)s and {queries.open_condition("Opportunity", "t")}
 		group by user""",
 		values,
 	):
@@ -459,9 +458,9 @@ def contact_counts(users: list[str], day, viewer: str | None = None) -> dict[str
 	for doctype in ("Opportunity", "Lead"):
 		for user, n in frappe.db.sql(
 			f"""select {OWNER[doctype]} as user, count(*) from `tab{doctype}` t
-			where {OWNER[doctype]} in %(users)s and t.sd_overdue = 1 and t.status not in %(closed)s
+			where {OWNER[doctype]} in %(users)s and t.sd_overdue = 1 and {queries.open_condition(doctype, "t")}
 			group by user""",
-			{**values, "closed": CLOSED[doctype]},
+			values,
 		):
 			out[user]["overdue"] += n
 	return out

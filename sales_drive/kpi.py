@@ -37,7 +37,7 @@ from sales_drive import calls, control, messages, plans, regulations
 from sales_drive.engine import kpi as engine
 from sales_drive.engine import roster as roster_engine
 from sales_drive.engine.problems import Problem
-from sales_drive.queries import users_of
+from sales_drive.queries import NOT_OPEN, open_condition, users_of
 
 KEY_OF_LABEL = {m.label: m.key for m in engine.METRICS.values()}
 ZERO = Decimal(0)
@@ -306,9 +306,10 @@ class Facts:
 			and transaction_date between %(from_date)s and %(to_date)s group by owner"""), self.person_of_user)
 
 	def overdue_steps(self, c=None):
-		return _by_user(self.sql("""select coalesce(nullif(opportunity_owner, ''), owner) as u, count(*)
-			from `tabOpportunity` where sd_overdue = 1 and status not in ('Lost', 'Closed', 'Converted')
-			and coalesce(nullif(opportunity_owner, ''), owner) in %(users)s group by 1"""), self.person_of_user)
+		"""Open Opportunities (:func:`sales_drive.queries.open_condition`) flagged overdue in their step."""
+		return _by_user(self.sql(f"""select coalesce(nullif(o.opportunity_owner, ''), o.owner) as u, count(*)
+			from `tabOpportunity` o where o.sd_overdue = 1 and {open_condition("Opportunity", "o")}
+			and coalesce(nullif(o.opportunity_owner, ''), o.owner) in %(users)s group by 1"""), self.person_of_user)
 
 	# --- base
 	def refusals(self, c=None):
@@ -403,7 +404,9 @@ def drill_down(metric: str, person: str, user: str | None, start, end, c: engine
 	if metric == "proposals":
 		return route("Quotation", docstatus=1, owner=user or "", transaction_date=between)
 	if metric == "overdue_steps":
-		return route("Opportunity", sd_overdue=1, opportunity_owner=user or "")
+		# the list shows the statuses that are open (the figure also leaves out the logged-won and ordered ones)
+		return route("Opportunity", sd_overdue=1, opportunity_owner=user or "",
+			status=json.dumps(["not in", list(NOT_OPEN["Opportunity"])]))  # fmt: skip
 	if metric == "period_report_compliance":
 		return route("Sales Period Report", sales_person=person, from_date=between)
 	return route("Sales Daily Report", sales_person=person, date=between)

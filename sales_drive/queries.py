@@ -105,3 +105,10 @@ def open_condition(doctype: str, table: str) -> str:
 		and not ({table}.status = 'Quotation' and exists (select 1 from `tabQuotation` sd_q
 			where sd_q.opportunity = {table}.name and sd_q.docstatus = 1 and sd_q.status in ({ordered})))"""
 	return f"({condition})"
+
+
+def is_open(doctype: str, name: str) -> bool:
+	"""Whether one record is open pipeline (:func:`open_condition`): one query by primary key."""
+	return bool(
+		frappe.db.sql(f"select 1 from `tab{doctype}` t where t.name = %s and {open_condition(doctype, 't')}", name)
+	)

@@ -35,7 +35,6 @@ from sales_drive.engine import repeat_sales as engine
 from sales_drive.jobs import isolated
 
 RULE = "Repeat Sale Rule"
-CLOSED_STATUSES = queries.NOT_OPEN["Opportunity"]
 RULE_FIELD = "sd_repeat_sale_rule"
 
 
@@ -159,12 +158,13 @@ def _group_case(groups) -> tuple[str, dict]:
 
 
 def open_for_rule(rule_name: str) -> set[str]:
+	"""Customers with an open (:func:`sales_drive.queries.open_condition`) Opportunity of the rule."""
 	return set(
 		frappe.db.sql_list(
-			"""select distinct party_name from `tabOpportunity`
-			where sd_repeat_sale_rule = %(rule)s and opportunity_from = 'Customer'
-			and status not in %(closed)s""",
-			{"rule": rule_name, "closed": CLOSED_STATUSES},
+			f"""select distinct o.party_name from `tabOpportunity` o
+			where o.sd_repeat_sale_rule = %(rule)s and o.opportunity_from = 'Customer'
+			and {queries.open_condition("Opportunity", "o")}""",
+			{"rule": rule_name},
 		)
 	)
 

@@ -9,9 +9,8 @@ from frappe.utils import cint, get_url_to_form, getdate, nowdate
 from sales_drive import regulations
 from sales_drive.integrations.pipeline import sales_person_of
 from sales_drive.jobs import isolated
+from sales_drive.queries import open_condition
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
-
-CLOSED = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "Lost Quotation", "Converted", "Opportunity", "Quotation")}
 
 
 def notify_overdue_steps(today=None):
@@ -20,7 +19,9 @@ def notify_overdue_steps(today=None):
 	A step is overdue from the first day after its due date (``sd_step_due``:
 	``max_days`` working days after the record entered the step). Each record
 	is notified once per step it overstays: ``sd_overdue_notified`` is reset
-	when the record enters another step.
+	when the record enters another step. Only open records are chased
+	(:func:`sales_drive.queries.open_condition`): a won (Converted, logged Won, its Quotation
+	ordered), lost or closed record has left its steps, and its overdue flag is cleared.
 
 	Sales Drive Settings: ``notify_overdue`` turns the notices on (a Notification Log,
 	type Alert, which Frappe never e-mails), ``email_overdue`` also e-mails them (when an
@@ -38,14 +39,17 @@ def notify_overdue_steps(today=None):
 		if not regulations.active(doctype):
 			continue
 		owner_field, step_field = OWNER_FIELD[doctype], STEP_FIELD[doctype]
+		# a record that stopped being open (ERPNext sets Converted without a save, a Quotation is ordered...)
+		# is no longer overdue: its red flag goes; reopened and still late, it is flagged and told again
+		frappe.db.sql(
+			f"""update `tab{doctype}` t set t.sd_overdue = 0, t.sd_overdue_notified = 0
+			where t.sd_overdue = 1 and not {open_condition(doctype, "t")}"""
+		)
 		rows = frappe.db.sql(
-			f"""select name, `{owner_field}` as record_owner, owner, `{step_field}` as step, sd_step_due
-			from `tab{doctype}`
-			where sd_overdue_notified = 0 and sd_step_due < %(today)s and status not in %(closed)s
-			and not exists (select 1 from `tabSales Stage Transition Log` won
-				where won.reference_doctype = %(doctype)s and won.reference_name = `tab{doctype}`.name
-				and won.kind = 'Won' and won.record_deleted = 0)""",
-			{"today": today, "closed": CLOSED[doctype], "doctype": doctype},
+			f"""select t.name, t.`{owner_field}` as record_owner, t.owner, t.`{step_field}` as step, t.sd_step_due
+			from `tab{doctype}` t
+			where t.sd_overdue_notified = 0 and t.sd_step_due < %(today)s and {open_condition(doctype, "t")}""",
+			{"today": today},
 			as_dict=True,
 		)
 		if not rows:

@@ -38,6 +38,7 @@ from datetime import time as dtime
 import frappe
 from frappe.utils import get_first_day, getdate, nowdate
 
+from sales_drive import queries
 from sales_drive.demo.people import ensure_employee, ensure_sales_person, ensure_user, people_stream
 
 SETTINGS = "Sales Drive Settings"
@@ -227,7 +228,7 @@ class Management:
 	def key_opportunities(self):
 		"""New opportunities of key accounts made by the head of sales: the regulation gives them to the KAM."""
 		existing = frappe.db.count(
-			"Opportunity", {"sd_regulation": KEY_REGULATION, "status": ["not in", ("Lost", "Closed", "Converted")]}
+			"Opportunity", {"sd_regulation": KEY_REGULATION, "status": ["not in", queries.NOT_OPEN["Opportunity"]]}
 		)
 		kams = set(self.kams())
 		customers = frappe.db.sql_list(

@@ -20,7 +20,7 @@ from frappe.utils import cint, get_datetime, getdate, now_datetime, time_diff_in
 
 from sales_drive import facts, messages, regulations, sales_models, totals
 from sales_drive.engine import gates, handoff, rollout
-from sales_drive.queries import candidates_for
+from sales_drive.queries import candidates_for, open_condition
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
 
 
@@ -31,6 +31,8 @@ class StageGateError(frappe.ValidationError):
 UNKNOWN_DURATION = -1
 # what regulations.for_record reads of a Lead: its regulation, its segment (see segment_of), its step
 LEAD_REGULATION_FIELDS = ["name", "sd_regulation", "sd_step", "status", "lead_owner", "territory", "source", "customer"]
+# the statuses of a refusal (logged Lost, undone by Reopen): not the same as "not open pipeline", which also
+# leaves out the won ones (queries.NOT_OPEN / open_condition)
 LOST_STATUSES = {"Opportunity": ("Lost", "Closed"), "Lead": ("Do Not Contact", "Lost Quotation")}
 
 
@@ -596,11 +598,11 @@ def _pick_assignee(doc, step):
 	loads = {}
 	last = None
 	if step.handoff_method == handoff.LEAST_LOADED:
-		closed = LOST_STATUSES[doc.doctype] + (("Converted",) if doc.doctype == "Lead" else ())
+		# the load is each candidate's open pipeline (queries.open_condition): won, lost and closed records are done
 		rows = frappe.db.sql(
-			f"""select `{owner_field}`, count(*) from `tab{doc.doctype}`
-			where `{owner_field}` in %(users)s and status not in %(closed)s group by `{owner_field}`""",
-			{"users": candidates, "closed": closed},
+			f"""select t.`{owner_field}`, count(*) from `tab{doc.doctype}` t
+			where t.`{owner_field}` in %(users)s and {open_condition(doc.doctype, "t")} group by t.`{owner_field}`""",
+			{"users": candidates},
 		)
 		loads = {user: n for user, n in rows}
 	else:

@@ -13,7 +13,14 @@ import frappe
 from frappe.tests.utils import FrappeTestCase
 
 from sales_drive import aggregates, digests, regulations
-from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_invoice, make_opportunity
+from sales_drive.tests.utils import (
+	company,
+	ensure_sales_person,
+	ensure_user,
+	make_invoice,
+	make_opportunity,
+	weekend_holiday_list,
+)
 
 TEAM, OTHER = "_SD Digest Team", "_SD Digest Other Team"
 M1, M2, M3 = "_SD Digest Manager 1", "_SD Digest Manager 2", "_SD Digest Manager 3"
@@ -114,6 +121,8 @@ class TestDigests(FrappeTestCase):
 				"carry_over": "next_day",
 				"allocation_method": "Equal",
 				"allocations": [{"sales_person": M1}, {"sales_person": M2}, {"sales_person": M3}],
+				# Mon-Fri, 20 working days, whatever the site's company Holiday List says
+				"holiday_list": weekend_holiday_list("2026-02-01", "2026-02-28"),
 			}
 		).insert()
 		cls.plan.submit()

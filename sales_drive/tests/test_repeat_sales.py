@@ -193,8 +193,9 @@ class TestSelection(RepeatCase):
 		self.assertEqual(rows[self.sleeping]["days_since"], 100)
 		self.assertEqual(rows[self.sleeping]["farmer"], FARMER)
 		self.assertEqual(rows[self.boundary]["farmer"], FARMER_2)
-		# longest silence first
-		self.assertEqual(mine(c["customer"] for c in result["candidates"][:1]), [self.sleeping])
+		# longest silence first (the site's own customers may be listed among them)
+		ours = [c["customer"] for c in result["candidates"] if c["customer"] in (self.sleeping, self.boundary)]
+		self.assertEqual(ours, [self.sleeping, self.boundary])
 		self.assertFalse(result["over_limit"])
 		self.assertEqual(result["maximum"], 50)
 		self.assertEqual(opportunities(doc.name), [])  # a dry run creates nothing

@@ -8,7 +8,13 @@ from frappe.utils import add_days, get_first_day, get_last_day, getdate, nowdate
 
 from sales_drive import plans
 from sales_drive.engine.workdays import Calendar
-from sales_drive.tests.utils import company, ensure_sales_person, ensure_user, make_invoice
+from sales_drive.tests.utils import (
+	company,
+	ensure_sales_person,
+	ensure_user,
+	make_invoice,
+	weekend_holiday_list,
+)
 
 
 def person(name, user=None, enabled=1, with_employee=True):
@@ -38,11 +44,14 @@ class TestSalesPlan(FrappeTestCase):
 		cls.start = getdate(get_first_day(nowdate()))
 		cls.end = getdate(get_last_day(nowdate()))
 		cls.days = Calendar.of().working_days(cls.start, cls.end)
+		# the plans' calendar is Monday to Friday, whatever holidays the site's company list has
+		cls.holidays = weekend_holiday_list(cls.start, cls.end)
 
 	def make_plan(self, basis="Sales Invoice", submit=True, **kw):
 		doc = frappe.get_doc({"doctype": "Sales Plan", "company": company(), "basis": basis,
 			"from_date": self.start, "to_date": self.end, "target_amount": 100000, "carry_over": "next_day",
-			"allocation_method": "Equal", "allocations": [{"sales_person": self.a}, {"sales_person": self.b}], **kw})
+			"allocation_method": "Equal", "allocations": [{"sales_person": self.a}, {"sales_person": self.b}],
+			"holiday_list": self.holidays, **kw})
 		doc.insert()
 		if submit:
 			doc.submit()

@@ -416,6 +416,9 @@ class TestJobsFireOnce(FrappeTestCase):
 			"send_weekly_report": 1, "director": J_DIRECTOR, "notify_overdue": 1, "email_overdue": 1})  # fmt: skip
 		cls.addClassCleanup(reset_cache)
 		reset_cache()
+		# the month has no key account review yet (a site with data may have made this month's): the
+		# monthly job reviews and tells the head once (rolled back with the class)
+		frappe.db.delete("Key Account Review", {"review_date": (">=", get_first_day(nowdate()))})
 		# an overdue opportunity of M1 (the lead is told too)
 		cls.opp = make_opportunity(opportunity_owner=J_M1)
 		frappe.db.set_value("Opportunity", cls.opp.name, "sd_step_due", add_days(nowdate(), -2))

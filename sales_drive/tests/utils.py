@@ -386,3 +386,29 @@ def lead_lost_reason(name="_SD Not Interested") -> str:
 	if not frappe.db.exists("Lead Lost Reason", name):
 		frappe.get_doc({"doctype": "Lead Lost Reason", "lost_reason": name}).insert(ignore_permissions=True)
 	return name
+
+
+def weekend_holiday_list(from_date, to_date) -> str:
+	"""A Holiday List whose only holidays are the Saturdays and Sundays from ``from_date`` to ``to_date``
+	(made once): a Monday-Friday calendar that does not depend on the site's own holiday lists (a site
+	with data has a company Holiday List with its public holidays, or one that does not cover the period)."""
+	from datetime import timedelta
+
+	from frappe.utils import getdate
+
+	start, end = getdate(from_date), getdate(to_date)
+	name = f"_SD Weekends {start} {end}"
+	if not frappe.db.exists("Holiday List", name):
+		days = (start + timedelta(days=i) for i in range((end - start).days + 1))
+		frappe.get_doc(
+			{
+				"doctype": "Holiday List",
+				"holiday_list_name": name,
+				"from_date": start,
+				"to_date": end,
+				"holidays": [
+					{"holiday_date": d, "description": d.strftime("%A"), "weekly_off": 1} for d in days if d.weekday() >= 5
+				],
+			}
+		).insert(ignore_permissions=True)
+	return name
