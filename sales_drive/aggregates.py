@@ -44,7 +44,6 @@ from decimal import ROUND_HALF_UP, Decimal
 import frappe
 from frappe.utils import getdate, now_datetime
 
-from sales_drive import activity
 from sales_drive.engine.funnel import bucket_sql, days_bucket
 
 DOCTYPE = "Sales Funnel Aggregate"
@@ -137,7 +136,6 @@ def add(rows, sign: int = 1):
 			coalesce(json_value(`histogram`, {bucket_path}), 0) + values(`moves`)),
 		`moves` = `moves` + values(`moves`)""",
 	)
-	activity.add(rows, sign)  # Base Burn's parties worked (sales_drive/activity.py)
 
 
 def upsert_counts(rows: list[tuple]):
@@ -239,7 +237,6 @@ def rebuild(commit: bool = True) -> dict:
 		from g""",
 		{"now": started},
 	)
-	activity.rebuild(commit=False)  # Base Burn's parties worked, in the same transaction
 	count = frappe.db.sql(f"select count(*) from {TABLE} where days != {OUTCOME_ROW}")[0][0]
 	if commit:
 		frappe.db.commit()

@@ -3,7 +3,9 @@
 - :mod:`sales_drive.aggregates`: move counts and the duration histogram per day / month (the funnel, the
   digests);
 - :mod:`sales_drive.outcomes`: each closed record's outcome and the steps it reached, and their totals per
-  day / month (Step Probabilities).
+  day / month (Step Probabilities);
+- :mod:`sales_drive.activity`: the log rows per day and day of the record's previous row, per team and
+  sales person (Base Burn's parties worked, a distinct count over any period).
 
 Writers of log rows call :func:`add` in the same transaction (``pipeline.write_log_rows``, the log's
 controller); the log's controller calls :func:`removed` after deleting a row. Code that writes log rows in
@@ -20,12 +22,13 @@ import time
 
 import frappe
 
-from sales_drive import aggregates, outcomes
+from sales_drive import activity, aggregates, outcomes
 
 
 def add(rows, sign: int = 1):
 	"""Log rows (dicts with the log's columns) just written (``sign=1``), or about to be deleted (``-1``)."""
 	aggregates.add(rows, sign=sign)
+	activity.add(rows, sign)
 	if sign > 0:
 		outcomes.refresh(rows)
 
@@ -38,7 +41,11 @@ def removed(rows):
 def rebuild(commit: bool = True) -> dict:
 	"""Recompute the aggregates and the outcomes from the log."""
 	started = time.perf_counter()
-	out = {"aggregates": aggregates.rebuild(commit=False), "outcomes": outcomes.rebuild(commit=False)}
+	out = {
+		"aggregates": aggregates.rebuild(commit=False),
+		"outcomes": outcomes.rebuild(commit=False),
+		"activity": activity.rebuild(commit=False),
+	}
 	if commit:
 		frappe.db.commit()
 	out["seconds"] = round(time.perf_counter() - started, 1)

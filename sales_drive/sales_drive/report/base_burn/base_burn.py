@@ -12,7 +12,10 @@ and the days until it runs out at the period's pace. Plan facts are the daily fi
 the Sales Plans store (``Sales Plan Day``), not recomputed here.
 
 Every figure comes from one grouped query (six in all); the engine
-(:mod:`sales_drive.engine.cooling`) turns them into rates and forecasts.
+(:mod:`sales_drive.engine.cooling`) turns them into rates and forecasts. Parties worked per team or
+sales person of a company are read from the cells kept as the log is written
+(:mod:`sales_drive.activity`: a few thousand rows for any period, exact); per segment (the record's
+current one) or without a company they are counted from the log.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, add_months, date_diff, flt, getdate, nowdate
 
+from sales_drive import activity
 from sales_drive.base_cooling import UNTOUCHED, WARM
 from sales_drive.engine import cooling as engine
 
@@ -140,6 +144,9 @@ def fetch(group_by, from_date, to_date, company, today) -> dict[str, engine.Burn
 
 
 def _worked(group_by, values, company):
+	if group_by in PEOPLE and company:
+		# kept as the log is written (sales_drive/activity.py): a few ranges of cells, not the log
+		return list(activity.worked(group_by, values["from"], values["to"], company).items())
 	period = "g.transition_time >= %(from)s and g.transition_time < %(end)s"
 	company_cond = " and g.company = %(company)s" if company else ""
 	if group_by in PEOPLE:
@@ -148,12 +155,15 @@ def _worked(group_by, values, company):
 			from `tabSales Stage Transition Log` g where {period}{company_cond} group by 1""",
 			values,
 		)
+	# the record's current segment: each record with a move in the period once (a semi-join, which the
+	# optimizer runs from the records or from the period's log rows, whichever is fewer)
 	out = []
 	for doctype in ("Lead", "Opportunity"):
 		out += frappe.db.sql(
-			f"""select {_group_expr(group_by, 'r.')}, count(distinct g.reference_name)
-			from `tabSales Stage Transition Log` g join `tab{doctype}` r on r.name = g.reference_name
-			where g.reference_doctype = '{doctype}' and {period}{company_cond} group by 1""",
+			f"""select {_group_expr(group_by, 'r.')}, count(*) from `tab{doctype}` r
+			where r.name in (select g.reference_name from `tabSales Stage Transition Log` g
+				where g.reference_doctype = '{doctype}' and {period}{company_cond})
+			group by 1""",
 			values,
 		)
 	return out

@@ -1,0 +1,229 @@
+"""Base Burn's "parties worked", kept as the Sales Stage Transition Log is written.
+
+Parties worked in a period is a distinct count (records with a log row in the period), which does not
+add up over days. The doctype **Sales Activity Aggregate** keeps instead, per dimension (``Team``,
+``Sales Person``), company and group value (the team or sales person of the log row; '' when empty), the
+log rows counted by the day of the row (``period``) and the day of the previous row of the same record,
+company and group (``previous``; NULL for a record's first row), at two grains: ``Day`` and ``Month``
+(both days taken to the first of their month). A record counts once for [a, b] exactly when one of its
+rows in [a, b] has its previous row before a or none, so a period's count is a sum of a few ranges of
+these cells (:mod:`sales_drive.engine.activity`). The report reads them in one query
+(:func:`worked`), grouped by the team or sales person like the log rows.
+
+A row's ``name`` is a prefix that orders the table (grain, dimension, period: ``DT2025-01-31``) and the
+MD5 of its key, so writers add with ``INSERT ... ON DUPLICATE KEY UPDATE`` and a rebuild makes the same
+names in SQL. Rows whose count falls to zero are deleted.
+
+Writers: :func:`add` is called by :func:`sales_drive.totals.add` (the gate, the adoption, the log's
+controller on insert and delete) in the same transaction as the log rows. A row added or deleted in the
+middle of a record's history changes the previous day of the record's next row: :func:`add` recounts the
+cells of every record it touches (before and after the change) and adds the difference.
+
+Rebuild (exact, idempotent, set-based; one transaction)::
+
+    bench --site SITE execute sales_drive.activity.rebuild
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+import frappe
+from frappe.utils import getdate, now_datetime
+
+from sales_drive.engine import activity as engine
+
+DOCTYPE = "Sales Activity Aggregate"
+TABLE = "`tabSales Activity Aggregate`"
+LOG = "`tabSales Stage Transition Log`"
+# dimension -> (name code, log column)
+DIMENSIONS = {"Team": ("T", "team"), "Sales Person": ("P", "sales_person")}
+SEP = "\x1f"
+CHUNK = 500
+FIELDS = ("grain", "dimension", "company", "group_value", "period", "previous", "moves")
+
+
+def prefix(grain: str, dimension: str, period) -> str:
+	"""The start of a row name: grain (D / M), dimension (T / P), period (YYYY-MM-DD). InnoDB keeps the
+	table in primary-key order, so the cells of a range of periods are one range of the primary key."""
+	return f"{grain[0]}{DIMENSIONS[dimension][0]}{getdate(period).isoformat()}"
+
+
+def key_name(grain, dimension, company, group, period, previous) -> str:
+	parts = (grain, dimension, company, group, period.isoformat(), previous.isoformat() if previous else "")
+	return prefix(grain, dimension, period) + hashlib.md5(SEP.join(parts).encode("utf-8")).hexdigest()
+
+
+def _text(value) -> str:
+	return "" if value is None else str(value)
+
+
+def _signature(row) -> tuple:
+	"""What the cells depend on: the record, its company, team and sales person, and the day."""
+	return (
+		row.get("reference_doctype"),
+		row.get("reference_name"),
+		_text(row.get("company")),
+		_text(row.get("team")),
+		_text(row.get("sales_person")),
+		getdate(row.get("transition_time")),
+	)
+
+
+def _stored(records: set[tuple]) -> Counter:
+	"""The signatures of every log row of the records (one indexed query per chunk and document type)."""
+	out: Counter = Counter()
+	by_doctype: dict[str, list] = {}
+	for doctype, name in records:
+		by_doctype.setdefault(doctype, []).append(name)
+	for doctype, names in by_doctype.items():
+		for start in range(0, len(names), CHUNK):
+			for row in frappe.db.sql(
+				f"""select reference_doctype, reference_name, ifnull(company, ''), ifnull(team, ''),
+					ifnull(sales_person, ''), date(transition_time)
+				from {LOG} where reference_doctype = %s and reference_name in %s""",
+				(doctype, names[start : start + CHUNK]),
+			):
+				out[tuple(row)] += 1
+	return out
+
+
+def cells_of(signatures: Counter) -> Counter:
+	"""The cells (grain, dimension, company, group, period, previous) -> rows of these log rows."""
+	chains: dict[tuple, list] = {}
+	for (doctype, name, company, team, person, day), n in signatures.items():
+		for dimension, group in (("Team", team), ("Sales Person", person)):
+			chains.setdefault((dimension, company, group, doctype, name), []).extend([day] * n)
+	out: Counter = Counter()
+	for (dimension, company, group, _doctype, _name), days in chains.items():
+		for (grain, period, previous), n in engine.cells(days).items():
+			out[(grain, dimension, company, group, period, previous)] += n
+	return out
+
+
+def add(rows, sign: int = 1):
+	"""Count log rows in (``sign=1``, after they are written) or out (``sign=-1``, before they are deleted).
+
+	Rows are dicts with the log's columns. The records' cells are recounted from the log with and without
+	the rows and the difference is added; rows not found in the log are taken as not written yet (or
+	already deleted)."""
+	given = Counter(_signature(r) for r in rows if r.get("reference_name"))
+	if not given:
+		return
+	stored = _stored({s[:2] for s in given})
+	full = stored + (given - stored)
+	before, after = (full - given, full) if sign > 0 else (full, full - given)
+	delta = cells_of(after)
+	delta.subtract(cells_of(before))
+	_write({key: n for key, n in delta.items() if n})
+
+
+def _write(delta: dict[tuple, int]):
+	if not delta:
+		return
+	now = now_datetime()
+	user = frappe.session.user if getattr(frappe.local, "session", None) else "Administrator"
+	columns = ", ".join(f"`{c}`" for c in ("name", "creation", "modified", "owner", "modified_by", *FIELDS))
+	placeholder = "(" + ", ".join(["%s"] * (5 + len(FIELDS))) + ")"
+	items = list(delta.items())
+	emptied = []
+	for start in range(0, len(items), CHUNK):
+		part = items[start : start + CHUNK]
+		values = []
+		for key, n in part:
+			name = key_name(*key)
+			values += [name, now, now, user, user, *key, n]
+			if n < 0:
+				emptied.append(name)
+		frappe.db.sql(
+			f"""insert into {TABLE} ({columns}) values {', '.join([placeholder] * len(part))}
+			on duplicate key update `moves` = `moves` + values(`moves`), `modified` = values(`modified`)""",
+			values,
+		)
+	for start in range(0, len(emptied), CHUNK):
+		frappe.db.sql(f"delete from {TABLE} where name in %s and moves <= 0", (emptied[start : start + CHUNK],))
+
+
+def _select_day_cells(dimension: str, where: str = "") -> str:
+	"""The Day cells of a dimension from the log: each row with the day of the previous row of its record,
+	company and group (LAG over the log; ties on a day need no order: only days count)."""
+	column = DIMENSIONS[dimension][1]
+	cond = f"where {where}" if where else ""
+	return f"""select 'Day' grain, '{dimension}' dimension, co company, grp group_value, d period, p previous, count(*) moves
+		from (select ifnull(l.company, '') co, ifnull(l.`{column}`, '') grp, date(l.transition_time) d,
+				lag(date(l.transition_time)) over (partition by l.reference_doctype, l.reference_name,
+					ifnull(l.company, ''), ifnull(l.`{column}`, '') order by l.transition_time) p
+			from {LOG} l {cond}) c
+		group by co, grp, d, p"""
+
+
+def recount(where: str = "", values: dict | None = None) -> Counter:
+	"""The cells a recount of the log gives (of the records the condition on the log ``l`` selects)."""
+	out: Counter = Counter()
+	for dimension in DIMENSIONS:
+		for grain, dim, company, group, period, previous, n in frappe.db.sql(
+			_select_day_cells(dimension, where), values or {}
+		):
+			out[(grain, dim, company, group, period, previous)] += int(n)
+			month = (engine.MONTH, dim, company, group, engine.month_start(period), engine.month_start(previous))
+			out[month] += int(n)
+	return out
+
+
+def rebuild(commit: bool = True) -> dict:
+	"""Recompute every cell from the log: exact and idempotent, set-based, in one transaction.
+
+	``bench --site SITE execute sales_drive.activity.rebuild``. Deletes the rows, inserts the Day cells of
+	each dimension in one ``INSERT ... SELECT`` over the log (LAG per record), then the Month cells from
+	the Day cells."""
+	started = now_datetime()
+	frappe.db.sql(f"delete from {TABLE}")
+	columns = ", ".join(f"`{c}`" for c in ("name", "creation", "modified", "owner", "modified_by", *FIELDS))
+	key = "concat_ws(char(31), c.grain, c.dimension, c.company, c.group_value, c.period, ifnull(c.previous, ''))"
+
+	def insert(select: str):
+		frappe.db.sql(
+			f"""insert into {TABLE} ({columns})
+			select concat(left(c.grain, 1), if(c.dimension = 'Team', 'T', 'P'), c.period, md5({key})),
+				%(now)s, %(now)s, 'Administrator', 'Administrator', c.grain, c.dimension, c.company, c.group_value,
+				c.period, c.previous, c.moves
+			from ({select}) c""",
+			{"now": started},
+		)
+
+	for dimension in DIMENSIONS:
+		insert(_select_day_cells(dimension))
+	insert(
+		f"""select 'Month' grain, dimension, company, group_value, date_format(period, '%%Y-%%m-01') period,
+			date_format(previous, '%%Y-%%m-01') previous, sum(moves) moves
+		from {TABLE} where grain = 'Day' group by 2, 3, 4, 5, 6"""
+	)
+	count = frappe.db.sql(f"select count(*) from {TABLE}")[0][0]
+	if commit:
+		frappe.db.commit()
+	return {"rows": count, "seconds": (now_datetime() - started).total_seconds()}
+
+
+def worked(dimension: str, from_date, to_date, company: str) -> dict[str, int]:
+	"""Records worked in [from_date, to_date] per team or sales person (the log rows' own, '' when empty)
+	of one company: one query, a UNION ALL of the period's ranges of cells (:func:`engine.parts`)."""
+	selects, values = [], []
+	for part in engine.parts(getdate(from_date), getdate(to_date)):
+		if part.previous_from is None:
+			previous = "(a.previous is null or a.previous < %s)"
+			values_part = [part.previous_to]
+		else:
+			previous = "a.previous >= %s and a.previous < %s"
+			values_part = [part.previous_from, part.previous_to]
+		selects.append(
+			f"""select a.group_value, sum(a.moves) from {TABLE} a
+			where a.name >= %s and a.name < %s and a.company = %s and {previous} group by 1"""
+		)
+		values += [prefix(part.grain, dimension, part.start), prefix(part.grain, dimension, part.end), company]
+		values += values_part
+	out: Counter = Counter()
+	if selects:
+		for group, n in frappe.db.sql(" union all ".join(selects), values):
+			out[group] += int(n or 0)
+	return {g: n for g, n in out.items() if n}
