@@ -101,10 +101,10 @@ class TestOverdue(FrappeTestCase):
 
 		opp = make_opportunity(opportunity_owner=self.manager)
 		frappe.db.set_value("Opportunity", opp.name, {"sd_step_due": add_days(nowdate(), -5)})
-		_columns, rows, *_ = execute(frappe._dict(document_type="Opportunity"))
+		_columns, rows, *_ = execute(frappe._dict(document_type="Opportunity", view="Records", owner=self.manager))
 		self.assertIn(opp.name, [r.get("name") for r in rows if isinstance(r, dict)])
 		write_log(opp, [_row(opp, regulations.active("Opportunity"), "Won", opp.sales_stage, "", verdict="Passed")])
 		notify_overdue_steps()
 		self.assertEqual(self.notifications(opp.name), [])
-		_columns, rows, *_ = execute(frappe._dict(document_type="Opportunity"))
+		_columns, rows, *_ = execute(frappe._dict(document_type="Opportunity", view="Records", owner=self.manager))
 		self.assertNotIn(opp.name, [r.get("name") for r in rows if isinstance(r, dict)])

@@ -249,7 +249,12 @@ class TestSegmentRegulations(FrappeTestCase):
 		self.assertNotIn(other.name, rows)
 		self.assertEqual(rows[ours.name].limit, 17)
 		self.assertEqual(
-			{r.name: r for r in duration.execute({"document_type": "Opportunity", "view": "Records"})[1]}[other.name].limit,
+			{
+				r.name: r
+				for r in duration.execute(
+					{"document_type": "Opportunity", "regulation": other.sd_regulation, "view": "Records"}
+				)[1]
+			}[other.name].limit,
 			frappe.get_doc("Sales Pipeline Regulation", other.sd_regulation).steps[0].max_days,
 		)
 

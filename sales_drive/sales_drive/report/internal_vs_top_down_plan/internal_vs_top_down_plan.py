@@ -44,17 +44,16 @@ from frappe.utils import flt, get_first_day, get_last_day, getdate, nowdate
 
 from sales_drive import plans, probabilities, regulations
 from sales_drive import report_columns as col
-from sales_drive.queries import open_condition, person_of_user
+from sales_drive.queries import open_condition, persons_of_users
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 CATEGORIES = {"Commit": "commit", "Best Case": "best_case", "Pipeline": "pipeline"}
 MODES = ("Configured", "Historical")
 
-# the owner's Sales Person, exactly as sales_drive.integrations.pipeline.sales_person_of picks it
-_OWNER_PERSON = person_of_user(
-	"coalesce(nullif(`tabOpportunity`.opportunity_owner, ''), `tabOpportunity`.owner)"
-)
+# the deal's owner: its Sales Person is found per owner afterwards (queries.persons_of_users picks it exactly
+# as sales_drive.integrations.pipeline.sales_person_of does), not by a subquery per deal
+_OWNER = "coalesce(nullif(`tabOpportunity`.opportunity_owner, ''), `tabOpportunity`.owner)"
 
 
 @frappe.read_only()  # on a site with a read replica (read_from_replica), the report reads from it
@@ -120,7 +119,10 @@ def get_plan(name):
 
 
 def fetch(company, from_date, to_date):
-	"""ONE grouped query: (person, step, category, deals, amount, amount × own probability / 100, regulation)."""
+	"""ONE grouped query: (person, step, category, deals, amount, amount × own probability / 100, regulation).
+
+	Grouped by owner in SQL (index ``sd_opp_company_closing``), then the owners' Sales Persons are read in one
+	query and the groups of owners with the same person added up."""
 	# no table alias: the match conditions name the table as `tabOpportunity`
 	conditions = [
 		"`tabOpportunity`.company = %(company)s",
@@ -131,8 +133,8 @@ def fetch(company, from_date, to_date):
 	if match:
 		conditions.append(f"({match})")
 	amount = "coalesce(nullif(`tabOpportunity`.base_opportunity_amount, 0), `tabOpportunity`.opportunity_amount, 0)"
-	return frappe.db.sql(
-		f"""select {_OWNER_PERSON} as sales_person, ifnull(`tabOpportunity`.sales_stage, '') as step,
+	rows = frappe.db.sql(
+		f"""select {_OWNER} as record_owner, ifnull(`tabOpportunity`.sales_stage, '') as step,
 			ifnull(`tabOpportunity`.sd_forecast_category, '') as category, count(*) as deals,
 			sum({amount}) as amount, sum({amount} * ifnull(`tabOpportunity`.probability, 0) / 100) as own_weighted,
 			ifnull(`tabOpportunity`.sd_regulation, '') as regulation
@@ -142,6 +144,18 @@ def fetch(company, from_date, to_date):
 		order by null""",
 		{"company": company, "from_date": from_date, "to_date": to_date},
 	)
+	person_of = persons_of_users({r[0] for r in rows})
+	groups: dict[tuple, list] = {}
+	for owner, step, category, deals, amount, own_weighted, regulation in rows:
+		person = person_of.get(owner, (None, None))[0]
+		g = groups.setdefault((person, step, category, regulation), [0, ZERO, ZERO])
+		g[0] += int(deals)
+		g[1] += _dec(amount)
+		g[2] += _dec(own_weighted)
+	return [
+		(person, step, category, deals, amount, own_weighted, regulation)
+		for (person, step, category, regulation), (deals, amount, own_weighted) in groups.items()
+	]
 
 
 def step_probabilities() -> dict[str, Decimal]:

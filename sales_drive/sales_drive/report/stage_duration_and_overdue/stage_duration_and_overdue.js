@@ -27,6 +27,15 @@ frappe.query_reports["Stage Duration and Overdue"] = {
 				}
 			},
 		}),
+		{
+			fieldname: "view",
+			label: __("Report View"),
+			fieldtype: "Select",
+			// the values are sent in English; the control shows them translated
+			options: ["By Step", "By Sales Person", "Records"],
+			default: "By Step",
+			reqd: 1,
+		},
 		sales_drive.reports.company(),
 		sales_drive.reports.regulation(),
 		{
@@ -62,6 +71,9 @@ frappe.query_reports["Stage Duration and Overdue"] = {
 		let formatted = default_formatter(value, row, column, data);
 		if (!data) return formatted;
 
+		if (column.fieldname === "overdue_records" && value) {
+			return `<span class="text-danger">${formatted}</span>`;
+		}
 		if (column.fieldname === "overdue") {
 			return data.overdue
 				? `<span class="indicator-pill red">${__("Overdue")}</span>`

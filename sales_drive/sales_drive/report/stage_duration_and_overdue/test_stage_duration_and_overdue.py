@@ -10,12 +10,15 @@ days; Lead "New Lead" 2. Working days are Monday to Friday (no holiday list).
 """
 
 from datetime import date, timedelta
+from unittest.mock import patch
 
 import frappe
 from frappe.tests.utils import FrappeTestCase
 from freezegun import freeze_time
 
 from sales_drive import regulations
+from sales_drive.integrations.pipeline import _row, write_log
+from sales_drive.sales_drive.report.stage_duration_and_overdue import stage_duration_and_overdue as report
 from sales_drive.sales_drive.report.stage_duration_and_overdue.stage_duration_and_overdue import (
 	execute,
 	get_steps,
@@ -34,11 +37,27 @@ TODAY = "2026-03-11 12:00:00"  # a Wednesday
 REP_A = "sd.sdo.rep.a@example.com"
 REP_B = "sd.sdo.rep.b@example.com"
 REP_C = "sd.sdo.rep.c@example.com"
-TEAM, SUB_TEAM = "_SDO Team", "_SDO Sub Team"
+REP_D = "sd.sdo.rep.d@example.com"
+TEAM, SUB_TEAM, TEAM_D = "_SDO Team", "_SDO Sub Team", "_SDO Team D"
+# the states of _SDO Team D's opportunities (all in Qualification since Monday 2 March): only the
+# first two are open pipeline; won (Converted, or logged Won by Sales Drive), Lost, Closed and a
+# Quotation that was ordered are not
+OPEN_STATES = ("open", "quoted")
+CLOSED_STATES = ("converted", "lost", "closed", "logged_won", "ordered")
+STATUS = {"open": "Open", "quoted": "Quotation", "converted": "Converted", "lost": "Lost", "closed": "Closed",
+	"logged_won": "Open", "ordered": "Quotation"}  # fmt: skip
 
 
 def sales_person(name, parent, user=None, is_group=0):
 	return ensure_sales_person(name, user, parent, is_group, create_user_permission=0)
+
+
+def quotation_of(opportunity, status):
+	"""A submitted Quotation of the opportunity in ``status`` (inserted directly: only the link counts)."""
+	q = frappe.new_doc("Quotation")
+	q.update({"name": f"_SDO-Q-{frappe.generate_hash(length=10)}", "opportunity": opportunity, "docstatus": 1,
+		"status": status, "company": company(), "transaction_date": "2026-03-02", "quotation_to": "Customer"})  # fmt: skip
+	q.db_insert()
 
 
 def opportunity_entered(when, owner, **kw):
@@ -53,7 +72,7 @@ class TestStageDurationAndOverdue(FrappeTestCase):
 		super().setUpClass()
 		frappe.set_user("Administrator")
 		reset_cache()
-		for user in (REP_A, REP_B, REP_C):
+		for user in (REP_A, REP_B, REP_C, REP_D):
 			ensure_user(user, ["Sales User"])
 		# Sales Team > _SDO Team > (_SDO Rep A, _SDO Sub Team > _SDO Rep B); Sales Team > _SDO Rep C
 		sales_person(TEAM, "Sales Team", is_group=1)
@@ -61,6 +80,8 @@ class TestStageDurationAndOverdue(FrappeTestCase):
 		sales_person(SUB_TEAM, TEAM, is_group=1)
 		sales_person("_SDO Rep B", SUB_TEAM, REP_B)
 		sales_person("_SDO Rep C", "Sales Team", REP_C)
+		sales_person(TEAM_D, "Sales Team", is_group=1)
+		sales_person("_SDO Rep D", TEAM_D, REP_D)
 
 		# Qualification since Monday 2 March: 7 working days, limit 3 -> overdue by 4
 		cls.opp1 = opportunity_entered("2026-03-02 09:00:00", REP_A).name
@@ -101,6 +122,15 @@ class TestStageDurationAndOverdue(FrappeTestCase):
 				.name
 			)
 		cls.mine = {cls.opp1, cls.opp2, cls.opp3, cls.opp4, cls.opp5, cls.lost}
+		cls.states = {}
+		for state in OPEN_STATES + CLOSED_STATES:
+			name = opportunity_entered("2026-03-02 09:00:00", REP_D).name
+			frappe.db.set_value("Opportunity", name, "status", STATUS[state], update_modified=False)
+			cls.states[state] = name
+		quotation_of(cls.states["quoted"], "Open")
+		quotation_of(cls.states["ordered"], "Ordered")
+		won = frappe.get_doc("Opportunity", cls.states["logged_won"])
+		write_log(won, [_row(won, regulations.for_record(won), "Won", won.sales_stage, "", verdict="Passed")])
 
 	def setUp(self):
 		frappe.set_user("Administrator")
@@ -117,7 +147,7 @@ class TestStageDurationAndOverdue(FrappeTestCase):
 
 	def test_days_in_step_limit_due_date_and_overdue(self):
 		_c, data, _chart, _summary = self.run_report(
-			document_type="Opportunity", company=company(), team=TEAM
+			document_type="Opportunity", company=company(), team=TEAM, view="Records"
 		)
 		rows = {r.name: r for r in data}
 		self.assertEqual(set(rows), {self.opp1, self.opp2, self.opp3, self.opp4})
@@ -147,7 +177,9 @@ class TestStageDurationAndOverdue(FrappeTestCase):
 		self.assertEqual(rows[self.opp1].title, party)
 
 	def test_overdue_first_then_by_days_over_the_limit(self):
-		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", company=company())
+		_c, data, _chart, _summary = self.run_report(
+			document_type="Opportunity", company=company(), view="Records"
+		)
 		mine = [r.name for r in data if r.name in self.mine]
 		# overdue by 7, 4, 2; then on time with 0 and 2 days left; the lost one is not open
 		self.assertEqual(mine, [self.opp5, self.opp1, self.opp3, self.opp2, self.opp4])
@@ -156,22 +188,22 @@ class TestStageDurationAndOverdue(FrappeTestCase):
 
 	def test_only_overdue(self):
 		_c, data, _chart, summary = self.run_report(
-			document_type="Opportunity", company=company(), only_overdue=1
+			document_type="Opportunity", company=company(), only_overdue=1, view="Records"
 		)
 		self.assertTrue(all(r.overdue for r in data))
 		self.assertEqual([r.name for r in data if r.name in self.mine], [self.opp5, self.opp1, self.opp3])
 
 	def test_team_filter_takes_the_whole_subtree(self):
-		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", team=TEAM)
+		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", team=TEAM, view="Records")
 		self.assertEqual([r.name for r in data], [self.opp1, self.opp3, self.opp2, self.opp4])
-		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", team=SUB_TEAM)
+		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", team=SUB_TEAM, view="Records")
 		self.assertEqual([r.name for r in data], [self.opp4])
 
 	def test_owner_and_step_filters(self):
-		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", owner=REP_C)
+		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", owner=REP_C, view="Records")
 		self.assertEqual([r.name for r in data], [self.opp5])
 		_c, data, _chart, _summary = self.run_report(
-			document_type="Opportunity", team=TEAM, step="Needs Assessment"
+			document_type="Opportunity", team=TEAM, step="Needs Assessment", view="Records"
 		)
 		self.assertEqual([r.name for r in data], [self.opp3])
 
@@ -192,7 +224,7 @@ class TestStageDurationAndOverdue(FrappeTestCase):
 		self.assertEqual(summary[1]["indicator"], "Red")
 
 	def test_lead_pipeline(self):
-		columns, data, _chart, summary = self.run_report(document_type="Lead", owner=REP_A)
+		columns, data, _chart, summary = self.run_report(document_type="Lead", owner=REP_A, view="Records")
 		self.assertEqual(columns[0]["options"], "Lead")
 		self.assertEqual(len(data), 1)
 		r = data[0]
@@ -204,19 +236,144 @@ class TestStageDurationAndOverdue(FrappeTestCase):
 
 	def test_a_sales_user_runs_it(self):
 		frappe.set_user(REP_B)
-		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", team=TEAM)
+		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", team=TEAM, view="Records")
 		self.assertEqual([r.name for r in data], [self.opp1, self.opp3, self.opp2, self.opp4])
 
 	def test_one_query_for_the_rows(self):
-		from unittest.mock import patch
-
+		# no query per record: one grouped query; By Sales Person and Records add one each
 		db = frappe.local.db
-		with patch.object(db, "sql", wraps=db.sql) as spy:
-			self.run_report(document_type="Opportunity", team=TEAM)
-		reads = [c for c in spy.call_args_list if "`tabOpportunity`" in str(c.args[0])]
-		self.assertEqual(len(reads), 1)
+		for view, queries in (("By Step", 1), ("By Sales Person", 2), ("Records", 2)):
+			with patch.object(db, "sql", wraps=db.sql) as spy:
+				self.run_report(document_type="Opportunity", team=TEAM, view=view)
+			reads = [c for c in spy.call_args_list if "`tabOpportunity`" in str(c.args[0]) and "SHOW INDEX" not in c.args[0]]
+			self.assertEqual(len(reads), queries, view)
 
 	def test_step_filter_options_follow_the_regulation(self):
 		self.assertEqual(get_steps("Lead"), ["New Lead", "MQL", "SQL"])
 		self.assertEqual(get_steps("Opportunity")[0], "Qualification")
 		self.assertEqual(get_steps("ToDo"), [])
+
+	# ----------------------------------------------------------------------------- grouped views and the cap
+
+	def test_by_step_is_the_default_view(self):
+		columns, data, chart, summary = self.run_report(document_type="Opportunity", company=company(), team=TEAM)
+		self.assertEqual(columns[0]["fieldname"], "regulation")
+		rows = {r.step: r for r in data}
+		self.assertEqual(list(rows), ["Qualification", "Needs Assessment"])
+
+		def figures(r):
+			return (r.regulation, r.stage, r.limit, r.open_records, r.overdue_records, r.overdue_share,
+				r.average_days, r.max_days)  # fmt: skip
+
+		reg = regulations.active("Opportunity").regulation.name
+		# Qualification: opp1 (7 days, overdue), opp2 (3), opp4 (1); Needs Assessment: opp3 (7, overdue)
+		self.assertEqual(figures(rows["Qualification"]), (reg, "Leads Development", 3, 3, 1, 33.3, 3.7, 7))
+		self.assertEqual(figures(rows["Needs Assessment"]), (reg, "Leads Conversion", 5, 1, 1, 100.0, 7.0, 7))
+		# the chart and the cards are the same in every view
+		for view in ("By Sales Person", "Records"):
+			_c, _d, other_chart, other_summary = self.run_report(
+				document_type="Opportunity", company=company(), team=TEAM, view=view
+			)
+			self.assertEqual((other_chart, other_summary), (chart, summary), view)
+
+	def test_only_overdue_in_the_grouped_views(self):
+		_c, data, _chart, summary = self.run_report(document_type="Opportunity", team=TEAM, only_overdue=1)
+		self.assertEqual(
+			[(r.step, r.open_records, r.overdue_records, r.max_days) for r in data],
+			[("Qualification", 1, 1, 7), ("Needs Assessment", 1, 1, 7)],
+		)
+		self.assertEqual([s["value"] for s in summary], [4, 2, 50.0])  # the cards count every open record
+		_c, data, _chart, _summary = self.run_report(
+			document_type="Opportunity", team=TEAM, only_overdue=1, view="By Sales Person"
+		)
+		self.assertEqual([(r.record_owner, r.open_records) for r in data], [(REP_A, 2)])
+
+	def test_by_sales_person(self):
+		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", team=TEAM, view="By Sales Person")
+		self.assertEqual(
+			[(r.sales_person, r.record_owner, r.open_records, r.overdue_records, r.average_days, r.max_days) for r in data],
+			# Rep A: opp1 (7 days, overdue), opp2 (3), opp3 (7, overdue); Rep B: opp4 (1)
+			[("_SDO Rep A", REP_A, 3, 2, 5.7, 7), ("_SDO Rep B", REP_B, 1, 0, 1.0, 1)],
+		)
+
+	def test_won_lost_closed_and_ordered_opportunities_are_not_counted(self):
+		expected = {self.states[s] for s in OPEN_STATES}
+		_c, data, _chart, summary = self.run_report(document_type="Opportunity", team=TEAM_D, view="Records")
+		self.assertEqual({r.name for r in data}, expected)
+		self.assertEqual([s["value"] for s in summary], [2, 2, 100.0])
+		_c, data, chart, _summary = self.run_report(document_type="Opportunity", team=TEAM_D)
+		self.assertEqual([(r.step, r.open_records, r.overdue_records) for r in data], [("Qualification", 2, 2)])
+		self.assertEqual(chart["data"]["datasets"][1]["values"][0], 2)
+		_c, data, _chart, _summary = self.run_report(document_type="Opportunity", team=TEAM_D, view="By Sales Person")
+		self.assertEqual([(r.record_owner, r.open_records) for r in data], [(REP_D, 2)])
+
+	def test_grouped_totals_equal_a_hand_written_query_and_the_records_view(self):
+		filters = {"document_type": "Opportunity", "company": company()}
+		_c, grouped, _chart, summary = self.run_report(**filters)
+		with patch.object(report, "RECORDS_LIMIT", 10**6):
+			_c, records, _chart, _summary = self.run_report(**filters, view="Records")
+		# open records per step, written by hand (not through queries.open_condition)
+		by_hand = dict(
+			frappe.db.sql(
+				"""select o.sales_stage, count(*) from `tabOpportunity` o
+				where o.company = %(company)s and o.status not in ('Converted', 'Lost', 'Closed')
+				and o.name not in (select l.reference_name from `tabSales Stage Transition Log` l
+					where l.reference_doctype = 'Opportunity' and l.kind = 'Won' and l.record_deleted = 0
+					and l.reference_name is not null)
+				and not (o.status = 'Quotation' and o.name in (select q.opportunity from `tabQuotation` q
+					where q.docstatus = 1 and q.status in ('Ordered', 'Partially Ordered') and q.opportunity is not null))
+				group by o.sales_stage""",
+				{"company": company()},
+			)
+		)
+		open_by_step, overdue_by_step = {}, {}
+		for r in grouped:
+			open_by_step[r.step] = open_by_step.get(r.step, 0) + r.open_records
+			overdue_by_step[r.step] = overdue_by_step.get(r.step, 0) + r.overdue_records
+		self.assertEqual(open_by_step, by_hand)
+		self.assertEqual(
+			open_by_step, {s: sum(1 for r in records if r.step == s) for s in {r.step for r in records}}
+		)
+		self.assertEqual(
+			{s: n for s, n in overdue_by_step.items() if n},
+			{s: sum(r.overdue for r in records if r.step == s) for s in {r.step for r in records if r.overdue}},
+		)
+		self.assertEqual(summary[0]["value"], len(records))
+		self.assertEqual(summary[1]["value"], sum(r.overdue for r in records))
+		# every one of the fixtures that is open is counted, none of the others
+		names = {r.name for r in records}
+		self.assertLessEqual({self.opp1, self.opp2, self.opp3, *(self.states[s] for s in OPEN_STATES)}, names)
+		self.assertFalse(names & {self.lost, *(self.states[s] for s in CLOSED_STATES)})
+
+	def test_records_view_is_capped_with_a_message(self):
+		with patch.object(report, "RECORDS_LIMIT", 2):
+			with freeze_time(TODAY):
+				_c, data, message, _chart, summary = execute(
+					frappe._dict(document_type="Opportunity", team=TEAM, view="Records")
+				)
+			# the most overdue first: opp1 (due 5 March), opp3 (due 9 March)
+			self.assertEqual([r.name for r in data], [self.opp1, self.opp3])
+			self.assertEqual(message, "Showing 2 of 4 records, the most overdue first: filter by step, sales person or team to see the others.")
+			self.assertEqual(summary[0]["value"], 4)
+			with freeze_time(TODAY):
+				_c, data, message, _chart, _summary = execute(
+					frappe._dict(document_type="Opportunity", team=TEAM, view="Records", step="Qualification")
+				)
+			self.assertEqual([r.name for r in data], [self.opp1, self.opp2])
+			self.assertIn("Showing 2 of 3 records", message)
+			with freeze_time(TODAY):
+				_c, data, message, _chart, _summary = execute(
+					frappe._dict(document_type="Opportunity", team=TEAM, view="Records", only_overdue=1)
+				)
+			self.assertEqual([r.name for r in data], [self.opp1, self.opp3])
+			self.assertIsNone(message)
+		with freeze_time(TODAY):
+			_c, data, message, _chart, _summary = execute(
+				frappe._dict(document_type="Opportunity", team=TEAM, view="Records")
+			)
+		self.assertEqual(len(data), 4)
+		self.assertIsNone(message)
+
+	def test_an_unknown_view_is_refused(self):
+		with self.assertRaises(frappe.ValidationError):
+			self.run_report(document_type="Opportunity", view="Everything")
