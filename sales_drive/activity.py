@@ -102,16 +102,21 @@ def cells_of(signatures: Counter) -> Counter:
 	return out
 
 
-def add(rows, sign: int = 1):
+def add(rows, sign: int = 1, history: dict | None = None):
 	"""Count log rows in (``sign=1``, after they are written) or out (``sign=-1``, before they are deleted).
 
 	Rows are dicts with the log's columns. The records' cells are recounted from the log with and without
 	the rows and the difference is added; rows not found in the log are taken as not written yet (or
-	already deleted)."""
+	already deleted). ``history``: the records' log rows already read (:func:`sales_drive.totals.history`),
+	(doctype, name) -> dicts, instead of reading them again."""
 	given = Counter(_signature(r) for r in rows if r.get("reference_name"))
 	if not given:
 		return
-	stored = _stored({s[:2] for s in given})
+	records = {s[:2] for s in given}
+	if history is None:
+		stored = _stored(records)
+	else:
+		stored = Counter(_signature(r) for key in records for r in history.get(key, ()))
 	full = stored + (given - stored)
 	before, after = (full - given, full) if sign > 0 else (full, full - given)
 	delta = cells_of(after)

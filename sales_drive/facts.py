@@ -81,8 +81,13 @@ def gather(doc, needs: Needs) -> Facts:
 	activities = 0
 	if needs.activities:
 		since = doc.get("sd_step_entered_on") or doc.get("creation") or "1900-01-01"
-		activities = activity_count(doc.doctype, name, since)
-		# calls from ERPNext's Call Log (telephony), each call once (sales_drive/calls.py)
-		activities += calls.record_count(doc.doctype, name, calls.links_of(doc), since)
+		links = calls.links_of(doc)
+		if name and links:
+			# the record's activities and its calls from ERPNext's Call Log (telephony, each call once:
+			# sales_drive/calls.py), added up in ONE statement (a round trip less on every gated save)
+			query, values = calls.record_count_query(doc.doctype, name, links, since)
+			activities = int(frappe.db.sql(f"select ({ACTIVITY_COUNT}) + ({query})", values)[0][0] or 0)
+		else:
+			activities = activity_count(doc.doctype, name, since)
 	checklist = {(r.step, r.item) for r in (doc.get("sd_checklist") or []) if r.done}
 	return Facts(values=DocValues(doc), documents=documents, checklist=checklist, activities=activities)

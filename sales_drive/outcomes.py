@@ -57,8 +57,12 @@ def _key(row) -> tuple[str, str, str] | None:
 	return (row["reference_doctype"], row["reference_name"], regulation)
 
 
-def refresh(rows):
-	"""Bring the outcomes of the records of ``rows`` (log rows as dicts, just written or deleted) up to date."""
+def refresh(rows, history: dict | None = None):
+	"""Bring the outcomes of the records of ``rows`` (log rows as dicts, just written or deleted) up to date.
+
+	``history``: the records' log rows already read (:func:`sales_drive.totals.history`), (doctype, name) ->
+	dicts. With it, a record none of whose rows is a Won / Lost / Reopen row is skipped without a query: it
+	was never closed, so it has no outcome row (the common move of an open deal)."""
 	keys, triggered = set(), set()
 	for row in rows:
 		key = _key(row)
@@ -66,6 +70,11 @@ def refresh(rows):
 			keys.add(key)
 			if row.get("kind") in TRIGGERS:
 				triggered.add(key)
+	if history is not None:
+		keys = {
+			k for k in keys
+			if k in triggered or any(r.get("kind") in TRIGGERS for r in history.get(k[:2], ()) if r.get("regulation") == k[2])
+		}  # fmt: skip
 	if not keys:
 		return
 	names = {state_name(*k): k for k in keys}
@@ -82,7 +91,17 @@ def refresh(rows):
 	todo = [k for n, k in names.items() if k in triggered or n in stored]
 	if not todo:
 		return
-	history = _history(todo)
+	if history is None:
+		history = _history(todo)
+	else:
+		history = {
+			k: [
+				(r["kind"], r["from_step"], r["to_step"], get_datetime(r["transition_time"]), r["name"])
+				for r in history.get(k[:2], ())
+				if r.get("regulation") == k[2]
+			]
+			for k in todo
+		}
 	cells: Counter = Counter()
 	for key in todo:
 		name = state_name(*key)

@@ -25,12 +25,44 @@ import frappe
 from sales_drive import activity, aggregates, outcomes
 
 
+LOG = "`tabSales Stage Transition Log`"
+HISTORY_COLUMNS = (
+	"reference_doctype", "reference_name", "regulation", "kind", "from_step", "to_step", "transition_time", "name",
+	"company", "team", "sales_person",
+)  # fmt: skip
+CHUNK = 500
+
+
 def add(rows, sign: int = 1):
-	"""Log rows (dicts with the log's columns) just written (``sign=1``), or about to be deleted (``-1``)."""
+	"""Log rows (dicts with the log's columns) just written (``sign=1``), or about to be deleted (``-1``).
+
+	The records' log rows are read once (one indexed query) for the parties worked and the outcomes."""
 	aggregates.add(rows, sign=sign)
-	activity.add(rows, sign)
+	known = history(rows)
+	activity.add(rows, sign, history=known)
 	if sign > 0:
-		outcomes.refresh(rows)
+		outcomes.refresh(rows, history=known)
+
+
+def history(rows) -> dict[tuple[str, str], list[dict]]:
+	"""(doctype, name) -> every log row of the records of ``rows`` (dicts of HISTORY_COLUMNS), from the index
+	``sd_log_doctype_name``: one query per document type and CHUNK records."""
+	by_doctype: dict[str, set[str]] = {}
+	for row in rows:
+		if row.get("reference_doctype") and row.get("reference_name"):
+			by_doctype.setdefault(row["reference_doctype"], set()).add(row["reference_name"])
+	out: dict[tuple[str, str], list[dict]] = {}
+	columns = ", ".join(f"`{c}`" for c in HISTORY_COLUMNS)
+	for doctype, names in by_doctype.items():
+		names = sorted(names)
+		for start in range(0, len(names), CHUNK):
+			for r in frappe.db.sql(
+				f"select {columns} from {LOG} where reference_doctype = %s and reference_name in %s",
+				(doctype, names[start : start + CHUNK]),
+				as_dict=True,
+			):
+				out.setdefault((r.reference_doctype, r.reference_name), []).append(r)
+	return out
 
 
 def removed(rows):

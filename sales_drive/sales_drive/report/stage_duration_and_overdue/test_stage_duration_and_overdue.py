@@ -6,7 +6,8 @@
 The records are created and moved at frozen times (the gate stamps the step's
 entry time itself); the report is then run "today" = Wednesday 2026-03-11.
 The default regulation's limits: Qualification 3, Needs Assessment 5 working
-days; Lead "New Lead" 2. Working days are Monday to Friday (no holiday list).
+days; Lead "New Lead" 2. Working days are Monday to Friday (every regulation gets a Holiday List of
+weekends only for the class).
 """
 
 from datetime import date, timedelta
@@ -30,6 +31,7 @@ from sales_drive.tests.utils import (
 	make_opportunity,
 	reset_cache,
 	tick,
+	weekend_holiday_list,
 )
 
 TODAY = "2026-03-11 12:00:00"  # a Wednesday
@@ -69,9 +71,19 @@ def opportunity_entered(when, owner, **kw):
 class TestStageDurationAndOverdue(FrappeTestCase):
 	@classmethod
 	def setUpClass(cls):
+		# registered first, so it runs after the class's rollback: no class after this one reads the
+		# regulations' Holiday List set below from the cache
+		cls.addClassCleanup(regulations.clear_cache)
 		super().setUpClass()
 		frappe.set_user("Administrator")
 		reset_cache()
+		# Monday-Friday whatever the site has (a site with data has its own company Holiday List, maybe one
+		# that does not cover these weeks, which makes every day a working day): rolled back with the class
+		frappe.db.sql(
+			"update `tabSales Pipeline Regulation` set holiday_list = %s",
+			weekend_holiday_list("2026-01-01", "2026-04-30"),
+		)
+		regulations.clear_cache()
 		for user in (REP_A, REP_B, REP_C, REP_D):
 			ensure_user(user, ["Sales User"])
 		# Sales Team > _SDO Team > (_SDO Rep A, _SDO Sub Team > _SDO Rep B); Sales Team > _SDO Rep C
