@@ -33,12 +33,16 @@ HISTORY_COLUMNS = (
 CHUNK = 500
 
 
-def add(rows, sign: int = 1):
+def add(rows, sign: int = 1, new_record: bool = False):
 	"""Log rows (dicts with the log's columns) just written (``sign=1``), or about to be deleted (``-1``).
 
-	The records' log rows are read once (one indexed query) for the parties worked and the outcomes."""
+	The records' log rows are read once (one indexed query) for the parties worked and the outcomes; not at
+	all for the first rows of records being inserted (``new_record``) that bring no outcome."""
 	aggregates.add(rows, sign=sign)
-	known = history(rows)
+	if new_record and sign > 0 and not any(r.get("kind") in outcomes.TRIGGERS for r in rows):
+		known = {}  # their only rows are these: the parties worked count them as they are
+	else:
+		known = history(rows)
 	activity.add(rows, sign, history=known)
 	if sign > 0:
 		outcomes.refresh(rows, history=known)

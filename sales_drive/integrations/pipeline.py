@@ -662,11 +662,14 @@ def write_log(doc, rows):
 		if owner not in people:
 			people[owner] = sales_person_of(owner) if owner else (None, None)
 		row["sales_person"], row["team"] = people[owner]
-	write_log_rows(rows)
+	# a record being inserted has no log rows before these (a deleted record's name is never reused)
+	write_log_rows(rows, new_record=bool(doc.flags.in_insert))
 
 
-def write_log_rows(rows):
-	"""Bulk insert of complete transition log rows (the adoption writes many records' rows at once)."""
+def write_log_rows(rows, new_record: bool = False):
+	"""Bulk insert of complete transition log rows (the adoption writes many records' rows at once).
+
+	``new_record``: the rows are the first of their records (an insert), so nothing else of theirs is read."""
 	for row in rows:
 		row["amount"] = row.get("amount") or 0
 		# Int/Float columns cannot be NULL: an unknown duration (a record that was in
@@ -676,4 +679,4 @@ def write_log_rows(rows):
 				row[numeric] = UNKNOWN_DURATION
 	bulk_insert("Sales Stage Transition Log", LOG_FIELDS, rows)
 	# the reports' daily totals and outcomes, in the same transaction as the rows (sales_drive/totals.py)
-	totals.add(rows)
+	totals.add(rows, new_record=new_record)
