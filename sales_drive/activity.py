@@ -32,6 +32,7 @@ from collections import Counter
 import frappe
 from frappe.utils import getdate, now_datetime
 
+from sales_drive import log_history
 from sales_drive.engine import activity as engine
 
 DOCTYPE = "Sales Activity Aggregate"
@@ -71,24 +72,6 @@ def _signature(row) -> tuple:
 	)
 
 
-def _stored(records: set[tuple]) -> Counter:
-	"""The signatures of every log row of the records (one indexed query per chunk and document type)."""
-	out: Counter = Counter()
-	by_doctype: dict[str, list] = {}
-	for doctype, name in records:
-		by_doctype.setdefault(doctype, []).append(name)
-	for doctype, names in by_doctype.items():
-		for start in range(0, len(names), CHUNK):
-			for row in frappe.db.sql(
-				f"""select reference_doctype, reference_name, ifnull(company, ''), ifnull(team, ''),
-					ifnull(sales_person, ''), date(transition_time)
-				from {LOG} where reference_doctype = %s and reference_name in %s""",
-				(doctype, names[start : start + CHUNK]),
-			):
-				out[tuple(row)] += 1
-	return out
-
-
 def cells_of(signatures: Counter) -> Counter:
 	"""The cells (grain, dimension, company, group, period, previous) -> rows of these log rows."""
 	chains: dict[tuple, list] = {}
@@ -107,16 +90,15 @@ def add(rows, sign: int = 1, history: dict | None = None):
 
 	Rows are dicts with the log's columns. The records' cells are recounted from the log with and without
 	the rows and the difference is added; rows not found in the log are taken as not written yet (or
-	already deleted). ``history``: the records' log rows already read (:func:`sales_drive.totals.history`),
-	(doctype, name) -> dicts, instead of reading them again."""
+	already deleted). ``history``: the records' log rows already read (:func:`sales_drive.log_history.read`),
+	instead of reading them again."""
 	given = Counter(_signature(r) for r in rows if r.get("reference_name"))
 	if not given:
 		return
 	records = {s[:2] for s in given}
 	if history is None:
-		stored = _stored(records)
-	else:
-		stored = Counter(_signature(r) for key in records for r in history.get(key, ()))
+		history = log_history.read(records)
+	stored = Counter(_signature(r) for key in records for r in history.get(key, ()))
 	full = stored + (given - stored)
 	before, after = (full - given, full) if sign > 0 else (full, full - given)
 	delta = cells_of(after)

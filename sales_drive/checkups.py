@@ -33,7 +33,7 @@ from frappe.utils import getdate, now_datetime, nowdate
 
 from sales_drive.engine import checkups as engine
 from sales_drive.engine.problems import Problem
-from sales_drive.permissions import team_sql
+from sales_drive.permissions import stored_name, team_sql
 from sales_drive.queries import users_of
 
 DOCTYPE = "Sales Task"
@@ -139,8 +139,8 @@ def has_permission(doc, ptype=None, user=None, debug=False):
 	ptype = ptype or "read"
 	if ptype == "share":
 		return False
-	name = doc.get("name") if hasattr(doc, "get") else None
-	if not name or (hasattr(doc, "is_new") and doc.is_new()) or not frappe.db.exists(DOCTYPE, name):
+	name = stored_name(doc)
+	if not name:
 		return None  # a new task: the roles decide who may create one; validate checks the team
 	rule = condition(user, answerer=ptype in READ_LIKE or ptype == "write")
 	return bool(frappe.db.sql(f"select name from `tab{DOCTYPE}` where name = %s and {rule}", name))

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import frappe
 
-from sales_drive.permissions import DIRECT_REPORTS, team_sql
+from sales_drive.permissions import DIRECT_REPORTS, stored_name, team_sql
 
 PRIVATE = {
 	# doctype: (author field, subject field on the doctype or None, subject child (table doctype, field) or None)
@@ -153,8 +153,8 @@ def has_permission(doc, ptype=None, user=None, debug=False):
 	ptype = ptype or "read"
 	if ptype == "share":
 		return False
-	name = doc.get("name") if hasattr(doc, "get") else None
-	if not name or (hasattr(doc, "is_new") and doc.is_new()) or not frappe.db.exists(doc.doctype, name):
+	name = stored_name(doc)
+	if not name:
 		return None  # a new document: roles decide who may create one
 	if ptype in READ_LIKE:
 		return can_read(doc.doctype, name, user)

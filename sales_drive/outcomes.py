@@ -34,7 +34,7 @@ from datetime import datetime
 import frappe
 from frappe.utils import get_datetime, now_datetime
 
-from sales_drive import aggregates
+from sales_drive import aggregates, log_history
 from sales_drive.engine import probabilities as engine
 
 DOCTYPE = "Sales Funnel Outcome"
@@ -60,8 +60,7 @@ def _key(row) -> tuple[str, str, str] | None:
 def refresh(rows, history: dict | None = None):
 	"""Bring the outcomes of the records of ``rows`` (log rows as dicts, just written or deleted) up to date.
 
-	``history``: the records' log rows already read (:func:`sales_drive.totals.history`), (doctype, name) ->
-	dicts. With it, a record none of whose rows is a Won / Lost / Reopen row is skipped without a query: it
+	``history``: the records' log rows already read (:func:`sales_drive.log_history.read`). With it, a record none of whose rows is a Won / Lost / Reopen row is skipped without a query: it
 	was never closed, so it has no outcome row (the common move of an open deal)."""
 	keys, triggered = set(), set()
 	for row in rows:
@@ -92,16 +91,15 @@ def refresh(rows, history: dict | None = None):
 	if not todo:
 		return
 	if history is None:
-		history = _history(todo)
-	else:
-		history = {
-			k: [
-				(r["kind"], r["from_step"], r["to_step"], get_datetime(r["transition_time"]), r["name"])
-				for r in history.get(k[:2], ())
-				if r.get("regulation") == k[2]
-			]
-			for k in todo
-		}
+		history = log_history.read({k[:2] for k in todo})
+	history = {
+		k: [
+			(r["kind"], r["from_step"], r["to_step"], get_datetime(r["transition_time"]), r["name"])
+			for r in history.get(k[:2], ())
+			if r.get("regulation") == k[2]
+		]
+		for k in todo
+	}
 	cells: Counter = Counter()
 	for key in todo:
 		name = state_name(*key)
@@ -115,25 +113,6 @@ def refresh(rows, history: dict | None = None):
 			cells[(key[0], key[2], *cell)] += n
 		_write_state(name, key, new)
 	_add_cells(cells)
-
-
-def _history(keys) -> dict[tuple, list[tuple]]:
-	"""(doctype, name, regulation) -> the record's log rows (kind, from, to, time, row name), one query per doctype."""
-	by_doctype: dict[str, set[str]] = {}
-	for doctype, name, _regulation in keys:
-		by_doctype.setdefault(doctype, set()).add(name)
-	wanted = set(keys)
-	out: dict[tuple, list[tuple]] = {}
-	for doctype, names in by_doctype.items():
-		for regulation, reference, kind, from_step, to_step, time, row in frappe.db.sql(
-			f"""select regulation, reference_name, kind, from_step, to_step, transition_time, name from {LOG}
-			where reference_doctype = %(doctype)s and reference_name in %(names)s""",
-			{"doctype": doctype, "names": list(names)},
-		):
-			key = (doctype, reference, regulation)
-			if key in wanted:
-				out.setdefault(key, []).append((kind, from_step, to_step, get_datetime(time), row))
-	return out
 
 
 def _stored_outcome(row) -> engine.Outcome | None:

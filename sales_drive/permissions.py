@@ -225,6 +225,15 @@ def child_query_conditions(user=None, doctype=None) -> str:
 	)
 
 
+def stored_name(doc) -> str | None:
+	"""The name of ``doc`` when it is a stored row, else None: a new document, whose creation the role
+	permissions decide (the row rules of the has_permission hooks judge stored rows only)."""
+	name = doc.get("name") if hasattr(doc, "get") else None
+	if not name or (hasattr(doc, "is_new") and doc.is_new()) or not frappe.db.exists(doc.doctype, name):
+		return None
+	return name
+
+
 def has_permission(doc, ptype=None, user=None, debug=False):
 	"""has_permission, judged on the stored row. ``None`` leaves the decision to the role permissions."""
 	user = user or frappe.session.user
@@ -233,8 +242,8 @@ def has_permission(doc, ptype=None, user=None, debug=False):
 	ptype = ptype or "read"
 	if ptype == "share":
 		return False
-	name = doc.get("name") if hasattr(doc, "get") else None
-	if not name or (hasattr(doc, "is_new") and doc.is_new()) or not frappe.db.exists(doc.doctype, name):
-		return None  # a new document: the roles decide who may create one
+	name = stored_name(doc)
+	if not name:
+		return None
 	rule = condition(doc.doctype, user)
 	return bool(frappe.db.sql(f"select name from `tab{doc.doctype}` where name = %s and {rule}", name))

@@ -22,15 +22,7 @@ import time
 
 import frappe
 
-from sales_drive import activity, aggregates, outcomes
-
-
-LOG = "`tabSales Stage Transition Log`"
-HISTORY_COLUMNS = (
-	"reference_doctype", "reference_name", "regulation", "kind", "from_step", "to_step", "transition_time", "name",
-	"company", "team", "sales_person",
-)  # fmt: skip
-CHUNK = 500
+from sales_drive import activity, aggregates, log_history, outcomes
 
 
 def add(rows, sign: int = 1, new_record: bool = False):
@@ -42,31 +34,10 @@ def add(rows, sign: int = 1, new_record: bool = False):
 	if new_record and sign > 0 and not any(r.get("kind") in outcomes.TRIGGERS for r in rows):
 		known = {}  # their only rows are these: the parties worked count them as they are
 	else:
-		known = history(rows)
+		known = log_history.read(log_history.records_of(rows))
 	activity.add(rows, sign, history=known)
 	if sign > 0:
 		outcomes.refresh(rows, history=known)
-
-
-def history(rows) -> dict[tuple[str, str], list[dict]]:
-	"""(doctype, name) -> every log row of the records of ``rows`` (dicts of HISTORY_COLUMNS), from the index
-	``sd_log_doctype_name``: one query per document type and CHUNK records."""
-	by_doctype: dict[str, set[str]] = {}
-	for row in rows:
-		if row.get("reference_doctype") and row.get("reference_name"):
-			by_doctype.setdefault(row["reference_doctype"], set()).add(row["reference_name"])
-	out: dict[tuple[str, str], list[dict]] = {}
-	columns = ", ".join(f"`{c}`" for c in HISTORY_COLUMNS)
-	for doctype, names in by_doctype.items():
-		names = sorted(names)
-		for start in range(0, len(names), CHUNK):
-			for r in frappe.db.sql(
-				f"select {columns} from {LOG} where reference_doctype = %s and reference_name in %s",
-				(doctype, names[start : start + CHUNK]),
-				as_dict=True,
-			):
-				out.setdefault((r.reference_doctype, r.reference_name), []).append(r)
-	return out
 
 
 def removed(rows):

@@ -25,7 +25,7 @@ from sales_drive.integrations.pipeline import write_log_rows
 from sales_drive.sales_drive.report.internal_vs_top_down_plan import internal_vs_top_down_plan as itd
 from sales_drive.sales_drive.report.sales_funnel_conversion import sales_funnel_conversion as sfc
 from sales_drive.sales_drive.report.stage_duration_and_overdue import stage_duration_and_overdue as sdo
-from sales_drive.tests.utils import company, ensure_user, make_opportunity, move, reset_cache
+from sales_drive.tests.utils import company, ensure_user, log_row, make_opportunity, move, reset_cache
 
 AGG_CO = "_SD Agg Company"
 REG2 = "_SD Agg Second Regulation"
@@ -36,24 +36,10 @@ funnel = sfc.execute
 
 
 def row(name, kind, from_step, to_step, when, days=-1, owner=U1, regulation="Opportunity B2B", hours=None, **kw):
-	return {
-		"reference_doctype": "Opportunity",
-		"reference_name": name,
-		"regulation": regulation,
-		"kind": kind,
-		"from_step": from_step,
-		"to_step": to_step,
-		"transition_time": when,
-		"user": "Administrator",
-		"record_owner": owner,
-		"sales_person": None,
-		"team": None,
-		"company": AGG_CO,
-		"days_in_previous": days,
-		"hours_in_previous": hours if hours is not None else (days * 8 if days >= 0 else -1),
-		"verdict": "Passed",
-		**kw,
-	}
+	return log_row(
+		name, kind, from_step, to_step, when, regulation=regulation, record_owner=owner, company=AGG_CO,
+		days_in_previous=days, hours_in_previous=hours if hours is not None else (days * 8 if days >= 0 else -1), **kw,
+	)  # fmt: skip
 
 
 # Two partial months and one whole month of 2017 (Jan 20 - Mar 10), two owners, long and short durations

@@ -20,7 +20,7 @@ from sales_drive import aggregates, outcomes, probabilities
 from sales_drive.engine import probabilities as engine
 from sales_drive.integrations.pipeline import write_log_rows
 from sales_drive.sales_drive.report.step_probabilities import step_probabilities as report
-from sales_drive.tests.utils import make_opportunity, move, reset_cache
+from sales_drive.tests.utils import log_row, make_opportunity, move, reset_cache
 
 REG = "_SD Outcome Regulation"
 Q, NA, PR, PP = "Qualification", "Needs Assessment", "Presentation", "Proposal Preparation"
@@ -28,21 +28,7 @@ LOG = "`tabSales Stage Transition Log`"
 
 
 def row(name, kind, from_step, to_step, when, regulation=REG):
-	return {
-		"reference_doctype": "Opportunity",
-		"reference_name": name,
-		"regulation": regulation,
-		"kind": kind,
-		"from_step": from_step,
-		"to_step": to_step,
-		"transition_time": when,
-		"user": "Administrator",
-		"record_owner": "Administrator",
-		"company": None,
-		"days_in_previous": 1,
-		"hours_in_previous": 8,
-		"verdict": "Passed",
-	}
+	return log_row(name, kind, from_step, to_step, when, regulation=regulation, days_in_previous=1, hours_in_previous=8)
 
 
 ROWS = [

@@ -412,3 +412,26 @@ def weekend_holiday_list(from_date, to_date) -> str:
 			}
 		).insert(ignore_permissions=True)
 	return name
+
+
+def log_row(name, kind, from_step, to_step, when, **fields) -> dict:
+	"""A complete Sales Stage Transition Log row of an Opportunity (for ``pipeline.write_log_rows``), with
+	neutral values for what ``fields`` does not set: no company, team or person, unknown durations."""
+	return {
+		"reference_doctype": "Opportunity",
+		"reference_name": name,
+		"regulation": None,
+		"kind": kind,
+		"from_step": from_step,
+		"to_step": to_step,
+		"transition_time": when,
+		"user": "Administrator",
+		"record_owner": "Administrator",
+		"sales_person": None,
+		"team": None,
+		"company": None,
+		"days_in_previous": -1,
+		"hours_in_previous": -1,
+		"verdict": "Passed",
+		**fields,
+	}
