@@ -106,6 +106,19 @@ def add(rows, sign: int = 1, history: dict | None = None):
 	_write({key: n for key, n in delta.items() if n})
 
 
+def add_latest(row, team_last, person_last):
+	"""Count in one log row just written that is the latest of its record's rows of the same company and
+	team, and of the same company and sales person, whose latest rows before it are at ``team_last`` and
+	``person_last`` (None: none): the cells :func:`add` would add (:func:`engine.appended_cells`), with no
+	read of the record's rows."""
+	doctype, name, company, team, person, day = _signature(row)
+	delta: Counter = Counter()
+	for dimension, group, last in (("Team", team, team_last), ("Sales Person", person, person_last)):
+		for (grain, period, previous), n in engine.appended_cells(getdate(last) if last else None, day).items():
+			delta[(grain, dimension, company, group, period, previous)] += n
+	_write(dict(delta))
+
+
 def _write(delta: dict[tuple, int]):
 	if not delta:
 		return

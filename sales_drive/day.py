@@ -38,7 +38,7 @@ from frappe.utils import getdate, nowdate, strip_html_tags
 
 from sales_drive import coaching_permissions, permissions, plans, queries, receivables, roster
 from sales_drive.engine import plan as engine
-from sales_drive.integrations.pipeline import sales_person_of
+from sales_drive.people import sales_person_of
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

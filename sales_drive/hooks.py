@@ -10,6 +10,8 @@ after_install = "sales_drive.install.after_install"
 before_uninstall = "sales_drive.install.before_uninstall"
 after_migrate = "sales_drive.install.after_migrate"
 before_tests = "sales_drive.install.before_tests"
+# bench clear-cache also forgets the users' cached sales persons (sales_drive/people.py)
+clear_cache = "sales_drive.people.clear_cache"
 
 # filter factories and the summary-precision fix the report scripts share
 app_include_js = "/assets/sales_drive/js/sales_drive_reports.js"
@@ -35,6 +37,13 @@ _pipeline_events = {
 # the audit trail outlives a deleted Lead / Opportunity (its rows stay, marked deleted: pipeline.on_trash),
 # so its rows never block the delete
 ignore_links_on_delete = ["Sales Stage Transition Log", "Sales Gate Observation"]
+
+_people_events = {
+	"after_insert": "sales_drive.people.changed",
+	"on_update": "sales_drive.people.changed",
+	"after_rename": "sales_drive.people.changed",
+	"on_trash": "sales_drive.people.changed",
+}
 
 doc_events = {
 	"Lead": {
@@ -86,6 +95,10 @@ doc_events = {
 	"Customer Group": {"on_update": "sales_drive.regulations.clear_trees", "on_trash": "sales_drive.regulations.clear_trees"},
 	"Territory": {"on_update": "sales_drive.regulations.clear_trees", "on_trash": "sales_drive.regulations.clear_trees"},
 	"Sales Drive Settings": {"on_update": "sales_drive.regulations.clear_cache"},
+	# the cached sales person and team of each user (sales_drive/people.py)
+	"Sales Person": _people_events,
+	"Employee": _people_events,
+	"User": {"after_rename": "sales_drive.people.changed", "on_trash": "sales_drive.people.changed"},
 	"ToDo": {
 		"on_update": "sales_drive.coaching.on_todo_update",
 		"validate": "sales_drive.integrations.cooling.todo_validate",

@@ -75,6 +75,9 @@ ERPNEXT_INDEXES = {
 	# Lead Channels: the leads created in a period
 	"Lead": {"sd_lead_creation": "(creation)"},
 	"Quotation": {"sd_quotation_opportunity": "(opportunity, docstatus, status)"},
+	# the gate's activity count (sales_drive/facts.py): a record's meetings; Frappe indexes only their parent,
+	# so every gated save scanned the whole table
+	"Event Participants": {"sd_ep_reference": "(reference_doctype, reference_docname)"},
 }
 
 

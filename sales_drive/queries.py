@@ -10,7 +10,7 @@ def person_of_user(user_column: str) -> str:
 
 	The enabled, non-group Sales Person whose Employee has that ``user_id``,
 	first in tree order, exactly as
-	:func:`sales_drive.integrations.pipeline.sales_person_of` picks it.
+	:func:`sales_drive.people.sales_person_of` picks it.
 	``user_column`` is a column expression written in our code, never user input.
 	"""
 	return f"""(select sp.name from `tabSales Person` sp join `tabEmployee` e on e.name = sp.employee
@@ -32,7 +32,7 @@ def users_of(persons) -> dict[str, str]:
 
 def persons_of_users(users) -> dict[str, tuple[str, str | None]]:
 	"""User -> (Sales Person, its parent) for many users in one query, picked as
-	:func:`sales_drive.integrations.pipeline.sales_person_of` picks one (first in tree order)."""
+	:func:`sales_drive.people.sales_person_of` picks one (first in tree order)."""
 	users = [u for u in users if u]
 	if not users:
 		return {}

@@ -7,7 +7,7 @@ from frappe import _
 from frappe.utils import cint, get_url_to_form, getdate, nowdate
 
 from sales_drive import regulations
-from sales_drive.integrations.pipeline import sales_person_of
+from sales_drive.people import sales_person_of
 from sales_drive.jobs import isolated
 from sales_drive.queries import open_condition
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD

@@ -25,19 +25,32 @@ import frappe
 from sales_drive import activity, aggregates, log_history, outcomes
 
 
-def add(rows, sign: int = 1, new_record: bool = False):
+def needs_history(rows, new_record: bool = False) -> bool:
+	"""Whether :func:`add` needs anything of the records' other log rows: not for the first rows of records
+	being inserted (``new_record``) that bring no outcome (their only rows are these)."""
+	return not new_record or any(r.get("kind") in outcomes.TRIGGERS for r in rows)
+
+
+def add(rows, sign: int = 1, new_record: bool = False, tail: log_history.Tail | None = None):
 	"""Log rows (dicts with the log's columns) just written (``sign=1``), or about to be deleted (``-1``).
 
 	The records' log rows are read once (one indexed query) for the parties worked and the outcomes; not at
-	all for the first rows of records being inserted (``new_record``) that bring no outcome."""
+	all when :func:`needs_history` says so, or when one row was written and ``tail`` (its record's
+	:class:`~sales_drive.log_history.Tail`, read by the insert) shows it is the latest: the common gated
+	save, whose parties worked are one cell and whose record has no outcome."""
 	aggregates.add(rows, sign=sign)
-	if new_record and sign > 0 and not any(r.get("kind") in outcomes.TRIGGERS for r in rows):
-		known = {}  # their only rows are these: the parties worked count them as they are
+	if sign > 0 and not needs_history(rows, new_record):
+		history = {}  # the parties worked count these rows as they are
+	elif sign > 0 and tail is not None and len(rows) == 1 and tail.is_before(rows[0]):
+		activity.add_latest(rows[0], tail.team_last, tail.person_last)
+		if rows[0].get("kind") in outcomes.TRIGGERS or tail.closing:
+			outcomes.refresh(rows)
+		return
 	else:
-		known = log_history.read(log_history.records_of(rows))
-	activity.add(rows, sign, history=known)
+		history = log_history.read(log_history.records_of(rows))
+	activity.add(rows, sign, history=history)
 	if sign > 0:
-		outcomes.refresh(rows, history=known)
+		outcomes.refresh(rows, history=history)
 
 
 def removed(rows):

@@ -5,7 +5,9 @@ import random
 from collections import Counter
 from datetime import date, timedelta
 
-from sales_drive.engine.activity import DAY, MONTH, Part, cells, chain_cells, count, parts
+import pytest
+
+from sales_drive.engine.activity import DAY, MONTH, Part, appended_cells, cells, chain_cells, count, parts
 
 START = date(2024, 11, 20)
 
@@ -54,3 +56,18 @@ def test_counts_equal_a_distinct_count_over_random_periods():
 		periods.append((a, a + timedelta(days=rng.choice([0, 1, 15, 30, 31, 59, 90, 400, 730]))))
 	for a, b in periods:
 		assert count(cells_kept, a, b) == distinct(chains, a, b), (a, b)
+
+
+def test_appended_cells_are_the_difference_of_the_chain_cells():
+	"""A row on the chain's last day or after adds exactly appended_cells(last, day), whatever came before."""
+	rng = random.Random(11)
+	base = date(2024, 12, 20)
+	for _ in range(300):
+		days = [base + timedelta(days=rng.randint(0, 60)) for _ in range(rng.randint(0, 5))]
+		last = max(days) if days else None
+		for day in ((last or base) + timedelta(days=k) for k in (0, 1, 12, 40)):
+			expected = cells(days + [day])
+			expected.subtract(cells(days))
+			assert appended_cells(last, day) == +expected, (days, day)
+	with pytest.raises(ValueError):
+		appended_cells(date(2025, 1, 2), date(2025, 1, 1))

@@ -17,7 +17,7 @@ from sales_drive.demo.people import Member
 from sales_drive.demo.period import Period
 from sales_drive.demo.realistic import WORK_END, WORK_START
 from sales_drive.demo.util import _say
-from sales_drive.integrations.pipeline import sales_person_of
+from sales_drive.people import sales_person_of
 
 BULK_LOSS = {
 	"Qualification": 0.14,

@@ -61,6 +61,15 @@ def cells(days: Iterable[date]) -> Counter:
 	return out
 
 
+def appended_cells(last: date | None, day: date) -> Counter:
+	"""The cells a row on ``day`` adds to a chain whose latest row is on ``last`` (None: no row), when it
+	is the chain's latest (``day >= last``): ``cells(days + [day]) - cells(days)`` for any such ``days``,
+	without them. The gate's save knows ``last`` without reading the record's rows."""
+	if last is not None and day < last:
+		raise ValueError("appended_cells: the row is earlier than the chain's latest row")
+	return Counter({(DAY, day, last): 1, (MONTH, month_start(day), month_start(last)): 1})
+
+
 def parts(from_date: date, to_date: date) -> list[Part]:
 	"""The ranges of cells whose sum is the number of records worked in [from_date, to_date] (whole days)."""
 	if from_date > to_date:

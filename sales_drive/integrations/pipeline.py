@@ -18,8 +18,9 @@ import frappe
 from frappe import _
 from frappe.utils import cint, get_datetime, getdate, now_datetime, time_diff_in_hours
 
-from sales_drive import facts, messages, regulations, sales_models, totals
+from sales_drive import facts, log_history, messages, regulations, sales_models, totals
 from sales_drive.engine import gates, handoff, rollout
+from sales_drive.people import sales_person_of
 from sales_drive.queries import candidates_for, open_condition
 from sales_drive.setup.custom_fields import OWNER_FIELD, STEP_FIELD
 
@@ -365,13 +366,13 @@ OBSERVATION_FIELDS = (
 
 def write_observations(rows):
 	"""Insert gate observations in one statement."""
-	people = {}
 	for row in rows:
-		owner = row.get("record_owner")
-		if owner not in people:
-			people[owner] = sales_person_of(owner)[0] if owner else None
-		row["sales_person"] = people[owner]
+		row["sales_person"] = sales_person_of(row.get("record_owner"))[0]
 	bulk_insert("Sales Gate Observation", OBSERVATION_FIELDS, rows)
+
+
+# the system columns a Document would set, after ``name`` (bulk_insert, write_log)
+_SYSTEM = ("creation", "modified", "owner", "modified_by", "docstatus", "idx")
 
 
 def bulk_insert(doctype, fields, rows, chunk=1000):
@@ -384,7 +385,7 @@ def bulk_insert(doctype, fields, rows, chunk=1000):
 		return
 	now = now_datetime()
 	user = frappe.session.user
-	system = {"creation": now, "modified": now, "owner": user, "modified_by": user, "docstatus": 0, "idx": 0}
+	system = dict(zip(_SYSTEM, (now, now, user, user, 0, 0)))
 	columns = ", ".join(f"`{c}`" for c in ("name", *system, *fields))
 	placeholder = "(" + ", ".join(["%s"] * (1 + len(system) + len(fields))) + ")"
 	fixed = list(system.values())
@@ -392,7 +393,7 @@ def bulk_insert(doctype, fields, rows, chunk=1000):
 		part = rows[start : start + chunk]
 		values = []
 		for row in part:
-			values.append(frappe.generate_hash(length=12))
+			values.append(row.get("name") or frappe.generate_hash(length=12))
 			values.extend(fixed)
 			values.extend(row.get(f) for f in fields)
 		frappe.db.sql(
@@ -635,17 +636,6 @@ def _assign(doc, user):
 	)
 
 
-def sales_person_of(user: str) -> tuple[str | None, str | None]:
-	row = frappe.db.sql(
-		"""select sp.name, sp.parent_sales_person from `tabSales Person` sp
-		join `tabEmployee` e on e.name = sp.employee
-		where e.user_id = %s and sp.enabled = 1 and sp.is_group = 0
-		order by sp.lft limit 1""",
-		user,
-	)
-	return (row[0][0], row[0][1]) if row else (None, None)
-
-
 LOG_FIELDS = (
 	"reference_doctype", "reference_name", "regulation", "previous_regulation", "kind", "from_step", "to_step",
 	"from_stage", "to_stage", "transition_time", "user", "record_owner", "sales_person", "team", "assigned_to",
@@ -654,22 +644,36 @@ LOG_FIELDS = (
 
 
 def write_log(doc, rows):
-	"""Insert transition log rows of one record in one statement (no per-row Document overhead)."""
-	people = {}
+	"""Insert transition log rows of one record (one statement) and keep the totals (:mod:`sales_drive.totals`).
+
+	The owners' sales person and team come from :func:`sales_drive.people.sales_person_of` (cached). A
+	single row of a saved record is inserted with ``RETURNING`` its record's tail
+	(:func:`sales_drive.log_history.tail_subquery`): what the totals need of the record's other rows when the
+	row is its latest, without reading them. A record being inserted has no rows before these (a deleted
+	record's name is never reused)."""
+	new_record = bool(doc.flags.in_insert)
 	for row in rows:
 		row["reference_name"] = doc.name
-		owner = row.get("record_owner")
-		if owner not in people:
-			people[owner] = sales_person_of(owner) if owner else (None, None)
-		row["sales_person"], row["team"] = people[owner]
-	# a record being inserted has no log rows before these (a deleted record's name is never reused)
-	write_log_rows(rows, new_record=bool(doc.flags.in_insert))
+		row["sales_person"], row["team"] = sales_person_of(row.get("record_owner"))
+	_normalise(rows)
+	row = rows[0]
+	row["name"] = frappe.generate_hash(length=12)
+	if len(rows) > 1 or not totals.needs_history(rows, new_record):
+		bulk_insert("Sales Stage Transition Log", LOG_FIELDS, rows)
+		totals.add(rows, new_record=new_record)
+		return
+	now, user = now_datetime(), frappe.session.user
+	columns = ", ".join(f"`{c}`" for c in ("name", *_SYSTEM, *LOG_FIELDS))
+	values = [row["name"], now, now, user, user, 0, 0, *(row.get(f) for f in LOG_FIELDS)]
+	tail = frappe.db.sql(
+		f"insert into `tabSales Stage Transition Log` ({columns}) values ({', '.join(['%s'] * len(values))}) "
+		f"returning {log_history.tail_subquery()}",
+		values + log_history.tail_values(row),
+	)[0][0]
+	totals.add(rows, tail=log_history.Tail.parse(tail))
 
 
-def write_log_rows(rows, new_record: bool = False):
-	"""Bulk insert of complete transition log rows (the adoption writes many records' rows at once).
-
-	``new_record``: the rows are the first of their records (an insert), so nothing else of theirs is read."""
+def _normalise(rows):
 	for row in rows:
 		row["amount"] = row.get("amount") or 0
 		# Int/Float columns cannot be NULL: an unknown duration (a record that was in
@@ -677,6 +681,13 @@ def write_log_rows(rows, new_record: bool = False):
 		for numeric in ("days_in_previous", "hours_in_previous"):
 			if row.get(numeric) is None:
 				row[numeric] = UNKNOWN_DURATION
+
+
+def write_log_rows(rows, new_record: bool = False):
+	"""Bulk insert of complete transition log rows (the adoption writes many records' rows at once).
+
+	``new_record``: the rows are the first of their records (an insert), so nothing else of theirs is read."""
+	_normalise(rows)
 	bulk_insert("Sales Stage Transition Log", LOG_FIELDS, rows)
 	# the reports' daily totals and outcomes, in the same transaction as the rows (sales_drive/totals.py)
 	totals.add(rows, new_record=new_record)

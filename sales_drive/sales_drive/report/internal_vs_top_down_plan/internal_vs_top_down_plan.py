@@ -52,7 +52,7 @@ CATEGORIES = {"Commit": "commit", "Best Case": "best_case", "Pipeline": "pipelin
 MODES = ("Configured", "Historical")
 
 # the deal's owner: its Sales Person is found per owner afterwards (queries.persons_of_users picks it exactly
-# as sales_drive.integrations.pipeline.sales_person_of does), not by a subquery per deal
+# as sales_drive.people.sales_person_of does), not by a subquery per deal
 _OWNER = "coalesce(nullif(`tabOpportunity`.opportunity_owner, ''), `tabOpportunity`.owner)"
 
 
