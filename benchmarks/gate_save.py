@@ -55,7 +55,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common as common  # noqa: E402
 
 TARGET_MS = 5.0
+TARGET_RATIO = 1.10
 SAVEPOINT = "sd_gate_pair"
+FRESH = False  # --fresh-request
+
+
+def fresh(frappe):
+	"""Before a timed save: with --fresh-request, the request cache emptied (as a new request has it)."""
+	if FRESH:
+		frappe.local.cache.clear()
 
 
 def main():
@@ -63,7 +71,15 @@ def main():
 	p.add_argument("--n", type=int, default=200, help="saves per round and per mode (default 200)")
 	p.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
 	p.add_argument("--scenarios", default="forward,forward_document,plain,insert_segmented")
+	p.add_argument(
+		"--fresh-request",
+		action="store_true",
+		help="empty frappe.local.cache before every timed save (hooks on and off), as a new web request finds "
+		"it: what the app and ERPNext cache per request (regulations, settings, sales persons) comes from Redis",
+	)
 	args = p.parse_args()
+	global FRESH
+	FRESH = args.fresh_request
 	frappe = common.connect(args.site, args.sites_path)
 	try:
 		result = run(frappe, args.n, args.rounds, [s.strip() for s in args.scenarios.split(",") if s.strip()])
@@ -244,6 +260,7 @@ def measure_inserts(frappe, hooks, make, n, round_no, label, expect_regulation):
 			hooks.set(on)
 			doc = frappe.get_doc(make())
 			frappe.db.savepoint(SAVEPOINT)
+			fresh(frappe)
 			t0 = time.perf_counter()
 			doc.insert(ignore_permissions=True)
 			took[on] = time.perf_counter() - t0
@@ -275,6 +292,7 @@ def measure_round(frappe, hooks, names, mutate, round_no, expect_logged, label):
 			doc = frappe.get_doc("Opportunity", name)
 			mutate(doc)
 			frappe.db.savepoint(SAVEPOINT)
+			fresh(frappe)
 			t0 = time.perf_counter()
 			doc.save()
 			took[on] = time.perf_counter() - t0
@@ -351,6 +369,7 @@ def run(frappe, n, rounds, wanted):
 		"benchmark": "gate_save",
 		"target_extra_ms": TARGET_MS,
 		"hooks_removed_for_baseline": hooks.removed,
+		"fresh_request": FRESH,
 		"environment": common.environment(),
 		"scenarios": {},
 	}
@@ -428,15 +447,22 @@ def run(frappe, n, rounds, wanted):
 	result["seconds"] = round(time.perf_counter() - t0, 1)
 	moves = [s for k, s in result["scenarios"].items() if k.startswith("forward")]
 	result["worst_forward_extra_ms"] = max((s["extra_ms"] for s in moves), default=None)
-	result["meets_target"] = all(s["extra_ms"] <= TARGET_MS for s in result["scenarios"].values())
+	# the issue's bar: at most 5 ms, or at most 1.10x the save without the hooks, whichever is larger
+	for s in result["scenarios"].values():
+		s["allowed_extra_ms"] = round(max(TARGET_MS, (TARGET_RATIO - 1) * s["median_without_hooks_ms"]), 3)
+		s["meets_target"] = s["extra_ms"] <= s["allowed_extra_ms"]
+	result["meets_target"] = all(s["meets_target"] for s in result["scenarios"].values())
 	print("\nsummary (median over rounds of the per-round median save time):")
-	print(f"  {'scenario':<18} {'with hooks':>11} {'without':>11} {'extra':>9} {'ratio':>7}")
+	print(f"  {'scenario':<18} {'with hooks':>11} {'without':>11} {'extra':>9} {'ratio':>7} {'allowed':>9}")
 	for key, s in result["scenarios"].items():
 		print(
 			f"  {key:<18} {s['median_with_hooks_ms']:>8.2f} ms {s['median_without_hooks_ms']:>8.2f} ms "
-			f"{s['extra_ms']:>6.2f} ms {s['ratio']:>7}"
+			f"{s['extra_ms']:>6.2f} ms {s['ratio']:>7} {s['allowed_extra_ms']:>6.2f} ms"
 		)
-	print(f"  target: extra <= {TARGET_MS} ms -> {'met' if result['meets_target'] else 'NOT met'}")
+	print(
+		f"  target: extra <= max({TARGET_MS} ms, {TARGET_RATIO - 1:.2f} x without) -> "
+		f"{'met' if result['meets_target'] else 'NOT met'}"
+	)
 	return result
 
 

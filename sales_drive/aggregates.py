@@ -61,6 +61,9 @@ SEP = "\x1f"
 MEASURES = ("moves", "timed", "days_total", "hours_total")
 _ADD_MEASURES = ", ".join(f"`{m}` = `{m}` + values(`{m}`)" for m in MEASURES)  # an upsert adds them
 CHUNK = 1000
+# hours are added as the log stores them: rounded to the precision of its field hours_in_previous (2; a static
+# test holds the doctype to it), as every writer rounds them (pipeline._row)
+HOURS_PLACES = Decimal("0.01")
 
 
 def _text(value) -> str:
@@ -97,11 +100,6 @@ def _number(value, default=-1):
 	return default if value is None or value == "" else value
 
 
-def _hours_places() -> Decimal:
-	precision = frappe.get_meta("Sales Stage Transition Log").get_field("hours_in_previous").precision
-	return Decimal(1).scaleb(-int(precision or 9))
-
-
 def add(rows, sign: int = 1):
 	"""Add log rows (dicts with the log's columns) to the aggregates; ``sign=-1`` takes them away.
 
@@ -110,14 +108,13 @@ def add(rows, sign: int = 1):
 	"""
 	counts: dict[tuple, list] = {}
 	buckets: Counter = Counter()  # (histogram row key, bucket) -> n
-	places = _hours_places()
 	for row in rows:
 		day = _day(row.get("transition_time"))
 		dims = tuple(_text(row.get(d)) for d in DIMENSIONS)
 		from_step, to_step, kind = _text(row.get("from_step")), _text(row.get("to_step")), _text(row.get("kind"))
 		days = int(_number(row.get("days_in_previous")))
 		# add the hours as the log stores them (rounded to the field's precision)
-		hours = Decimal(str(_number(row.get("hours_in_previous")))).quantize(places, ROUND_HALF_UP)
+		hours = Decimal(str(_number(row.get("hours_in_previous")))).quantize(HOURS_PLACES, ROUND_HALF_UP)
 		for grain, period in ((DAY, day), (MONTH, day.replace(day=1))):
 			a = counts.setdefault((grain, period, *dims, from_step, to_step, kind, COUNT_ROW), [0, 0, 0, Decimal(0)])
 			a[0] += sign

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import frappe
 
+from sales_drive import process_cache
+
 KEY = "sd_sales_person_of_user"
 _CHANGED = "sd_people_changed"  # frappe.flags: this transaction changed a Sales Person, Employee or User
 
@@ -34,11 +36,7 @@ def sales_person_of(user: str | None) -> tuple[str | None, str | None]:
 		return (None, None)
 	if frappe.flags.get(_CHANGED):
 		return _lookup(user)
-	cached = frappe.cache.hget(KEY, user)
-	if cached is None:
-		cached = _lookup(user)
-		frappe.cache.hset(KEY, user, cached)
-	return tuple(cached)
+	return tuple(process_cache.hget(KEY, user, lambda: _lookup(user)))
 
 
 def _lookup(user: str) -> tuple[str | None, str | None]:
@@ -63,3 +61,4 @@ def _transaction_ended():
 
 def clear_cache(*args, **kwargs):
 	frappe.cache.delete_value(KEY)
+	process_cache.clear()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import frappe
 from frappe.utils import cint, getdate
 
+from sales_drive import process_cache
 from sales_drive.engine import rollout, segments
 from sales_drive.engine.regulation import Criterion, Regulation, Step
 from sales_drive.engine.segments import SegmentRule
@@ -22,7 +23,7 @@ HOLIDAYS_KEY = "sales_drive:holidays"
 COMPANY_HOLIDAY_KEY = "sales_drive:company_holiday_list"
 SETTINGS_KEY = "sales_drive:settings"
 TREES_KEY = "sales_drive:segment_trees"
-CALENDARS_KEY = "sales_drive:calendars"  # request-local (frappe.local.cache) only
+CALENDARS_KEY = "sales_drive:calendars"  # built in each process (process_cache.memo), never in Redis
 PIPELINES = ("Lead", "Opportunity")
 
 
@@ -151,7 +152,7 @@ def by_name(name: str | None) -> Active | None:
 	"""A regulation by name (active or not: a record keeps the one it started under)."""
 	if not name:
 		return None
-	value = frappe.cache.hget(REGULATION_KEY, f"reg:{name}", generator=lambda: _load_regulation(name))
+	value = process_cache.hget(REGULATION_KEY, f"reg:{name}", lambda: _load_regulation(name))
 	return value or None
 
 
@@ -159,7 +160,7 @@ def rules(doctype: str) -> list[SegmentRule]:
 	"""The active regulations of a pipeline as segment rules, best priority first."""
 	if doctype not in PIPELINES:
 		return []
-	return frappe.cache.hget(REGULATION_KEY, f"rules:{doctype}", generator=lambda: _load_rules(doctype)) or []
+	return process_cache.hget(REGULATION_KEY, f"rules:{doctype}", lambda: _load_rules(doctype)) or []
 
 
 def default_name(doctype: str) -> str | None:
@@ -182,7 +183,7 @@ def tree_parents() -> dict:
 			"territory": dict(frappe.db.sql("select name, parent_territory from `tabTerritory`")),
 		}
 
-	return frappe.cache.get_value(TREES_KEY, generator=load)
+	return process_cache.get_value(TREES_KEY, load)
 
 
 def segment_of(doc) -> dict:
@@ -249,11 +250,12 @@ def clear_cache(doc=None, method=None):
 	frappe.cache.delete_value(COMPANY_HOLIDAY_KEY)
 	frappe.cache.delete_value(SETTINGS_KEY)
 	frappe.cache.delete_value(TREES_KEY)
-	frappe.local.cache.pop(CALENDARS_KEY, None)
+	process_cache.clear()
 
 
 def clear_trees(doc=None, method=None):
 	frappe.cache.delete_value(TREES_KEY)
+	process_cache.clear()
 
 
 def settings() -> dict:
@@ -269,7 +271,7 @@ def settings() -> dict:
 			"activate_workflows": cint(values.get("activate_workflows", 0)),
 		}
 
-	return frappe.cache.get_value(SETTINGS_KEY, generator=load)
+	return process_cache.get_value(SETTINGS_KEY, load)
 
 
 def gates_enabled() -> bool:
@@ -288,10 +290,8 @@ def holiday_list_for(active_: Active | None, company: str | None) -> str | None:
 	company = company or (active_.company if active_ else None) or frappe.defaults.get_global_default("company")
 	if not company:
 		return None
-	return frappe.cache.hget(
-		COMPANY_HOLIDAY_KEY,
-		company,
-		generator=lambda: frappe.db.get_value("Company", company, "default_holiday_list") or "",
+	return process_cache.hget(
+		COMPANY_HOLIDAY_KEY, company, lambda: frappe.db.get_value("Company", company, "default_holiday_list") or ""
 	) or None
 
 
@@ -303,16 +303,11 @@ def calendar(holiday_list: str | None) -> Calendar:
 	def load():
 		return [getdate(d) for d in frappe.get_all("Holiday", {"parent": holiday_list}, pluck="holiday_date")]
 
-	dates = frappe.cache.hget(HOLIDAYS_KEY, holiday_list, generator=load)
-	# one Calendar per list and request: building its frozenset on every save cost ~0.1-0.7 ms. It is
-	# reused only while the cache hands back the very same list (a cleared cache gives a new one).
-	memo = frappe.local.cache.setdefault(CALENDARS_KEY, {})
-	hit = memo.get(holiday_list)
-	if hit and hit[0] is dates:
-		return hit[1]
-	cal = Calendar.of(dates, weekly_off=())
-	memo[holiday_list] = (dates, cal)
-	return cal
+	# one Calendar per list, kept by the process (building its frozenset cost ~0.1-0.7 ms a save)
+	return process_cache.memo(
+		(CALENDARS_KEY, holiday_list),
+		lambda: Calendar.of(frappe.cache.hget(HOLIDAYS_KEY, holiday_list, generator=load), weekly_off=()),
+	)
 
 
 def calendar_for(doc_or_company, active_: Active | None = None) -> Calendar:

@@ -1684,3 +1684,15 @@ def test_no_frappe_or_erpnext_source_is_tracked():
 		elif path.endswith(signatures):
 			problems.append(f"{path}: looks like a file of Frappe/ERPNext itself; remove it from git")
 	check("vendored files tracked in git", problems)
+
+
+def test_aggregates_round_hours_as_the_log_stores_them():
+	"""sales_drive/aggregates.py adds the hours rounded to HOURS_PLACES: the precision of the log's field."""
+	import re
+	from decimal import Decimal
+
+	log = json.loads((APP / APP_NAME / "doctype" / "sales_stage_transition_log" / "sales_stage_transition_log.json").read_text())
+	precision = next(f.get("precision") for f in log["fields"] if f["fieldname"] == "hours_in_previous")
+	found = re.search(r'^HOURS_PLACES = Decimal\("([0-9.]+)"\)$', (APP / "aggregates.py").read_text(), re.M)
+	assert found, "aggregates.HOURS_PLACES is not a Decimal literal"
+	assert Decimal(found.group(1)) == Decimal(1).scaleb(-int(precision)), (found.group(1), precision)
