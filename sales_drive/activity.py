@@ -1,23 +1,27 @@
 """Base Burn's "parties worked", kept as the Sales Stage Transition Log is written.
 
 Parties worked in a period is a distinct count (records with a log row in the period), which does not
-add up over days. The doctype **Sales Activity Aggregate** keeps instead, per dimension (``Team``,
-``Sales Person``), company and group value (the team or sales person of the log row; '' when empty), the
-log rows counted by the day of the row (``period``) and the day of the previous row of the same record,
-company and group (``previous``; NULL for a record's first row), at two grains: ``Day`` and ``Month``
-(both days taken to the first of their month). A record counts once for [a, b] exactly when one of its
-rows in [a, b] has its previous row before a or none, so a period's count is a sum of a few ranges of
-these cells (:mod:`sales_drive.engine.activity`). The report reads them in one query
-(:func:`worked`), grouped by the team or sales person like the log rows.
+add up over days. Cells of **Sales Funnel Aggregate** (``days`` -4 for a team, -5 for a sales person;
+letters ``T`` / ``P`` in the name) keep instead, per dimension, company and group (the team or sales
+person of the log row, in the column ``team`` / ``sales_person``; '' when empty), the log rows counted by
+the day of the row (``period``) and the day of the previous row of the same record, company and group
+(``previous``; NULL for a record's first row), at two grains: ``Day`` and ``Month`` (both days taken to
+the first of their month). A record counts once for [a, b] exactly when one of its rows in [a, b] has its
+previous row before a or none, so a period's count is a sum of a few ranges of these cells
+(:mod:`sales_drive.engine.activity`). The report reads them in one query (:func:`worked`), grouped by the
+team or sales person like the log rows.
 
-A row's ``name`` is a prefix that orders the table (grain, dimension, period: ``DT2025-01-31``) and the
+A cell's ``name`` is a prefix that orders the table (grain, dimension, period: ``DT2025-01-31``) and the
 MD5 of its key, so writers add with ``INSERT ... ON DUPLICATE KEY UPDATE`` and a rebuild makes the same
-names in SQL. Rows whose count falls to zero are deleted.
+names in SQL. Cells whose count falls to zero are deleted. They share the table of the move counts so that
+a gated save writes both in ONE statement.
 
-Writers: :func:`add` is called by :func:`sales_drive.totals.add` (the gate, the adoption, the log's
-controller on insert and delete) in the same transaction as the log rows. A row added or deleted in the
-middle of a record's history changes the previous day of the record's next row: :func:`add` recounts the
-cells of every record it touches (before and after the change) and adds the difference.
+Writers: :func:`sales_drive.totals.add` (the gate, the adoption, the log's controller on insert and delete)
+asks :func:`delta` (or :func:`latest_delta`, when the insert gave the record's tail) for the cells of the
+rows and has :func:`sales_drive.aggregates.add` write them with the move counts, in the same transaction
+as the log rows. A row added or deleted in the middle of a record's history changes the previous day of
+the record's next row: :func:`delta` recounts the cells of every record it touches (before and after the
+change) and gives the difference.
 
 Rebuild (exact, idempotent, set-based; one transaction)::
 
@@ -32,17 +36,18 @@ from collections import Counter
 import frappe
 from frappe.utils import getdate, now_datetime
 
-from sales_drive import log_history
+from sales_drive import aggregates, log_history
 from sales_drive.engine import activity as engine
 
-DOCTYPE = "Sales Activity Aggregate"
-TABLE = "`tabSales Activity Aggregate`"
+TABLE = aggregates.TABLE
 LOG = "`tabSales Stage Transition Log`"
-# dimension -> (name code, log column)
-DIMENSIONS = {"Team": ("T", "team"), "Sales Person": ("P", "sales_person")}
+# dimension -> (name code, log column = the aggregate's column of the group, the aggregate's ``days``)
+DIMENSIONS = {
+	"Team": ("T", "team", aggregates.TEAM_CELL),
+	"Sales Person": ("P", "sales_person", aggregates.PERSON_CELL),
+}
+CELL_ROWS = (aggregates.TEAM_CELL, aggregates.PERSON_CELL)
 SEP = "\x1f"
-CHUNK = 500
-FIELDS = ("grain", "dimension", "company", "group_value", "period", "previous", "moves")
 
 
 def prefix(grain: str, dimension: str, period) -> str:
@@ -85,64 +90,74 @@ def cells_of(signatures: Counter) -> Counter:
 	return out
 
 
-def add(rows, sign: int = 1, history: dict | None = None):
-	"""Count log rows in (``sign=1``, after they are written) or out (``sign=-1``, before they are deleted).
+def delta(rows, sign: int = 1, history: dict | None = None) -> dict[tuple, int]:
+	"""The cells that count log rows in (``sign=1``, after they are written) or out (``sign=-1``, before
+	they are deleted): cell -> change.
 
 	Rows are dicts with the log's columns. The records' cells are recounted from the log with and without
-	the rows and the difference is added; rows not found in the log are taken as not written yet (or
+	the rows and the difference is taken; rows not found in the log are taken as not written yet (or
 	already deleted). ``history``: the records' log rows already read (:func:`sales_drive.log_history.read`),
 	instead of reading them again."""
 	given = Counter(_signature(r) for r in rows if r.get("reference_name"))
 	if not given:
-		return
+		return {}
 	records = {s[:2] for s in given}
 	if history is None:
 		history = log_history.read(records)
 	stored = Counter(_signature(r) for key in records for r in history.get(key, ()))
 	full = stored + (given - stored)
 	before, after = (full - given, full) if sign > 0 else (full, full - given)
-	delta = cells_of(after)
-	delta.subtract(cells_of(before))
-	_write({key: n for key, n in delta.items() if n})
+	change = cells_of(after)
+	change.subtract(cells_of(before))
+	return {key: n for key, n in change.items() if n}
 
 
-def add_latest(row, team_last, person_last):
-	"""Count in one log row just written that is the latest of its record's rows of the same company and
-	team, and of the same company and sales person, whose latest rows before it are at ``team_last`` and
-	``person_last`` (None: none): the cells :func:`add` would add (:func:`engine.appended_cells`), with no
-	read of the record's rows."""
-	doctype, name, company, team, person, day = _signature(row)
-	delta: Counter = Counter()
+def add(rows, sign: int = 1, history: dict | None = None):
+	"""Count log rows in (or out, ``sign=-1``) on their own: for code that wrote or deleted log rows in SQL
+	and keeps the move counts itself (the log's writers go through :func:`sales_drive.totals.add`)."""
+	aggregates.upsert_rows(upsert_rows(delta(rows, sign, history)))
+
+
+def latest_delta(row, team_last, person_last) -> dict[tuple, int]:
+	"""The cells of one log row just written that is the latest of its record's rows of the same company
+	and team, and of the same company and sales person, whose latest rows before it are at ``team_last``
+	and ``person_last`` (None: none): what :func:`delta` would give (:func:`engine.appended_cells`), with
+	no read of the record's rows."""
+	_doctype, _name, company, team, person, day = _signature(row)
+	change: Counter = Counter()
 	for dimension, group, last in (("Team", team, team_last), ("Sales Person", person, person_last)):
 		for (grain, period, previous), n in engine.appended_cells(getdate(last) if last else None, day).items():
-			delta[(grain, dimension, company, group, period, previous)] += n
-	_write(dict(delta))
+			change[(grain, dimension, company, group, period, previous)] += n
+	return dict(change)
 
 
-def _write(delta: dict[tuple, int]):
-	if not delta:
-		return
-	now = now_datetime()
-	user = frappe.session.user if getattr(frappe.local, "session", None) else "Administrator"
-	columns = ", ".join(f"`{c}`" for c in ("name", "creation", "modified", "owner", "modified_by", *FIELDS))
-	placeholder = "(" + ", ".join(["%s"] * (5 + len(FIELDS))) + ")"
-	items = list(delta.items())
-	emptied = []
-	for start in range(0, len(items), CHUNK):
-		part = items[start : start + CHUNK]
-		values = []
-		for key, n in part:
-			name = key_name(*key)
-			values += [name, now, now, user, user, *key, n]
-			if n < 0:
-				emptied.append(name)
-		frappe.db.sql(
-			f"""insert into {TABLE} ({columns}) values {', '.join([placeholder] * len(part))}
-			on duplicate key update `moves` = `moves` + values(`moves`), `modified` = values(`modified`)""",
-			values,
+def upsert_rows(change: dict[tuple, int]) -> list[tuple]:
+	"""Cells as rows of the aggregate table (:func:`sales_drive.aggregates.add` writes them with the move
+	counts in one statement): the group in its column (``team`` / ``sales_person``), the other key columns
+	empty."""
+	out = []
+	for key, n in change.items():
+		grain, dimension, company, group, period, previous = key
+		_code, column, days = DIMENSIONS[dimension]
+		person, team = (group, "") if column == "sales_person" else ("", group)
+		row_key = (grain, period, "", "", company, "", person, team, "", "", "", days)
+		out.append((key_name(*key), row_key, [n, 0, 0, 0], None, None, previous))
+	return out
+
+
+def stored(where: str = "", values: dict | None = None) -> list[tuple[str, tuple, int]]:
+	"""The cells kept (name, (grain, dimension, company, group, period, previous), rows), of the rows of the
+	aggregate table the condition on ``a`` selects (tests, checks)."""
+	cond = f"and ({where})" if where else ""
+	return [
+		(name, (grain, "Team" if days == aggregates.TEAM_CELL else "Sales Person", company, group, period, previous), int(n))
+		for name, grain, days, company, group, period, previous, n in frappe.db.sql(
+			f"""select a.name, a.grain, a.days, a.company,
+				if(a.days = {aggregates.TEAM_CELL}, a.team, a.sales_person), a.period, a.previous, a.moves
+			from {TABLE} a where a.days in {CELL_ROWS} {cond}""",
+			values or {},
 		)
-	for start in range(0, len(emptied), CHUNK):
-		frappe.db.sql(f"delete from {TABLE} where name in %s and moves <= 0", (emptied[start : start + CHUNK],))
+	]
 
 
 def _select_day_cells(dimension: str, where: str = "") -> str:
@@ -174,20 +189,27 @@ def recount(where: str = "", values: dict | None = None) -> Counter:
 def rebuild(commit: bool = True) -> dict:
 	"""Recompute every cell from the log: exact and idempotent, set-based, in one transaction.
 
-	``bench --site SITE execute sales_drive.activity.rebuild``. Deletes the rows, inserts the Day cells of
+	``bench --site SITE execute sales_drive.activity.rebuild``. Deletes the cells, inserts the Day cells of
 	each dimension in one ``INSERT ... SELECT`` over the log (LAG per record), then the Month cells from
 	the Day cells."""
 	started = now_datetime()
-	frappe.db.sql(f"delete from {TABLE}")
-	columns = ", ".join(f"`{c}`" for c in ("name", "creation", "modified", "owner", "modified_by", *FIELDS))
+	frappe.db.sql(f"delete from {TABLE} where days in {CELL_ROWS}")
+	columns = ", ".join(
+		f"`{c}`"
+		for c in ("name", "creation", "modified", "owner", "modified_by", "docstatus", "idx", *aggregates.KEY,
+			"previous", *aggregates.MEASURES, "bucket")
+	)  # fmt: skip
 	key = "concat_ws(char(31), c.grain, c.dimension, c.company, c.group_value, c.period, ifnull(c.previous, ''))"
+	team, person = aggregates.TEAM_CELL, aggregates.PERSON_CELL
 
 	def insert(select: str):
 		frappe.db.sql(
 			f"""insert into {TABLE} ({columns})
 			select concat(left(c.grain, 1), if(c.dimension = 'Team', 'T', 'P'), c.period, md5({key})),
-				%(now)s, %(now)s, 'Administrator', 'Administrator', c.grain, c.dimension, c.company, c.group_value,
-				c.period, c.previous, c.moves
+				%(now)s, %(now)s, 'Administrator', 'Administrator', 0, 0,
+				c.grain, c.period, '', '', c.company, '', if(c.dimension = 'Team', '', c.group_value),
+				if(c.dimension = 'Team', c.group_value, ''), '', '', '', if(c.dimension = 'Team', {team}, {person}),
+				c.previous, c.moves, 0, 0, 0, 0
 			from ({select}) c""",
 			{"now": started},
 		)
@@ -197,9 +219,12 @@ def rebuild(commit: bool = True) -> dict:
 	insert(
 		f"""select 'Month' grain, dimension, company, group_value, date_format(period, '%%Y-%%m-01') period,
 			date_format(previous, '%%Y-%%m-01') previous, sum(moves) moves
-		from {TABLE} where grain = 'Day' group by 2, 3, 4, 5, 6"""
+		from (select if(days = {team}, 'Team', 'Sales Person') dimension, company,
+				if(days = {team}, team, sales_person) group_value, period, previous, moves
+			from {TABLE} where grain = 'Day' and days in {CELL_ROWS}) d
+		group by 1, 2, 3, 4, 5, 6"""
 	)
-	count = frappe.db.sql(f"select count(*) from {TABLE}")[0][0]
+	count = frappe.db.sql(f"select count(*) from {TABLE} where days in {CELL_ROWS}")[0][0]
 	if commit:
 		frappe.db.commit()
 	return {"rows": count, "seconds": (now_datetime() - started).total_seconds()}
@@ -217,7 +242,7 @@ def worked(dimension: str, from_date, to_date, company: str) -> dict[str, int]:
 			previous = "a.previous >= %s and a.previous < %s"
 			values_part = [part.previous_from, part.previous_to]
 		selects.append(
-			f"""select a.group_value, sum(a.moves) from {TABLE} a
+			f"""select a.`{DIMENSIONS[dimension][1]}`, sum(a.moves) from {TABLE} a
 			where a.name >= %s and a.name < %s and a.company = %s and {previous} group by 1"""
 		)
 		values += [prefix(part.grain, dimension, part.start), prefix(part.grain, dimension, part.end), company]

@@ -115,10 +115,7 @@ def party_of(doctype: str, name: str | None) -> engine.Party | None:
 	if doctype == "Customer":
 		# plain SQL: read on every new record and party change (the query builder doubles its cost)
 		found = frappe.db.sql("select customer_name, email_id from `tabCustomer` where name = %s", name, as_dict=True)
-		if not found:
-			return None
-		row = found[0]
-		return engine.Party("Customer", name, row.customer_name, (row.email_id,) if row.email_id else ())
+		return customer_party(name, found[0]) if found else None
 	if doctype == "Prospect":
 		return engine.Party("Prospect", name, frappe.db.get_value("Prospect", name, "company_name"))
 	if doctype == "Opportunity":
@@ -157,9 +154,21 @@ def party_of(doctype: str, name: str | None) -> engine.Party | None:
 	return None
 
 
+def customer_party(name: str, row) -> engine.Party:
+	"""A customer as matching knows it, from its ``customer_name`` and ``email_id``."""
+	return engine.Party("Customer", name, row.get("customer_name"), (row["email_id"],) if row.get("email_id") else ())
+
+
 def opportunity_party(opp) -> engine.Party | None:
-	"""The party of an Opportunity (a document or a row), with its contact."""
-	base = party_of(opp.get("opportunity_from"), opp.get("party_name"))
+	"""The party of an Opportunity (a document or a row), with its contact.
+
+	A customer this save already read (``flags.sd_customer``, set by ``regulations.segment_of`` in the
+	gate's validate, which runs first and clears it on every save) is not read again."""
+	known = opp.flags.get("sd_customer") if getattr(opp, "flags", None) is not None else None
+	if known and opp.get("opportunity_from") == "Customer" and known.get("name") == opp.get("party_name"):
+		base = customer_party(known["name"], known)
+	else:
+		base = party_of(opp.get("opportunity_from"), opp.get("party_name"))
 	return with_contact(base, opp.get("customer_name"), opp.get("contact_email"), opp.get("contact_person"))
 
 

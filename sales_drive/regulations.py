@@ -201,11 +201,17 @@ def segment_of(doc) -> dict:
 	elif doc.doctype == "Lead":
 		customer = doc.get("customer")
 	if customer:
-		# plain SQL: read on every new record (the query builder doubles its cost)
+		# plain SQL: read on every new record (the query builder doubles its cost); with what base cooling reads
+		# of the customer in the same save (doc.flags.sd_customer: base_cooling.opportunity_party)
 		found = frappe.db.sql(
-			"select sd_key_account, customer_group, territory from `tabCustomer` where name = %s", customer, as_dict=True
+			"""select name, sd_key_account, customer_group, territory, customer_name, email_id
+			from `tabCustomer` where name = %s""",
+			customer,
+			as_dict=True,
 		)
 		values = found[0] if found else None
+		if values and getattr(doc, "flags", None) is not None:
+			doc.flags.sd_customer = values
 		if values:
 			record["key_account"] = bool(values.sd_key_account)
 			# the customer's own group and territory are the truth; the record's copies can be stale

@@ -5,7 +5,8 @@
 - :mod:`sales_drive.outcomes`: each closed record's outcome and the steps it reached, and their totals per
   day / month (Step Probabilities);
 - :mod:`sales_drive.activity`: the log rows per day and day of the record's previous row, per team and
-  sales person (Base Burn's parties worked, a distinct count over any period).
+  sales person (Base Burn's parties worked, a distinct count over any period), in the aggregates' table:
+  written with the move counts in one statement.
 
 Writers of log rows call :func:`add` in the same transaction (``pipeline.write_log_rows``, the log's
 controller); the log's controller calls :func:`removed` after deleting a row. Code that writes log rows in
@@ -38,17 +39,17 @@ def add(rows, sign: int = 1, new_record: bool = False, tail: log_history.Tail | 
 	all when :func:`needs_history` says so, or when one row was written and ``tail`` (its record's
 	:class:`~sales_drive.log_history.Tail`, read by the insert) shows it is the latest: the common gated
 	save, whose parties worked are one cell and whose record has no outcome."""
-	aggregates.add(rows, sign=sign)
 	if sign > 0 and not needs_history(rows, new_record):
 		history = {}  # the parties worked count these rows as they are
 	elif sign > 0 and tail is not None and len(rows) == 1 and tail.is_before(rows[0]):
-		activity.add_latest(rows[0], tail.team_last, tail.person_last)
+		# the move counts and the parties worked in one statement
+		aggregates.add(rows, cells=activity.upsert_rows(activity.latest_delta(rows[0], tail.team_last, tail.person_last)))
 		if rows[0].get("kind") in outcomes.TRIGGERS or tail.closing:
 			outcomes.refresh(rows)
 		return
 	else:
 		history = log_history.read(log_history.records_of(rows))
-	activity.add(rows, sign, history=history)
+	aggregates.add(rows, sign=sign, cells=activity.upsert_rows(activity.delta(rows, sign, history=history)))
 	if sign > 0:
 		outcomes.refresh(rows, history=history)
 

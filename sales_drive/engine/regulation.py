@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from . import condition
 from .problems import Problem
@@ -76,9 +77,14 @@ class Regulation:
 	allow_backward: bool = True
 
 	def order(self) -> list[str]:
-		"""Step names in process order (pointers followed from the first row)."""
+		"""Step names in process order (pointers followed from the first row); a new list each call."""
+		return list(self._order)
+
+	@cached_property
+	def _order(self) -> tuple[str, ...]:
+		# walked once per Regulation object (the gate asks for the order several times a save)
 		path, problems = _walk(self.steps)
-		return path if not problems else [s.name for s in self.steps]
+		return tuple(path if not problems else [s.name for s in self.steps])
 
 	def step(self, name: str) -> Step | None:
 		for s in self.steps:

@@ -50,6 +50,7 @@ def before_validate(doc, method=None):
 
 
 def validate(doc, method=None):
+	doc.flags.pop("sd_customer", None)  # what this save reads of the customer (regulations.segment_of)
 	before = None if doc.is_new() else _stored(doc)
 	# the tracking fields are the server's with the gates on or off
 	_keep_server_fields(doc, before)
@@ -604,12 +605,15 @@ def _stamp_ticks(doc, before):
 	for r in (before.get("sd_checklist") or []) if before else []:
 		if r.done:
 			stamps.setdefault((r.step, r.item), (r.done_by, r.done_on))
-	now = now_datetime()
+	now = None  # read only for a row ticked in this save
 	for r in doc.get("sd_checklist") or []:
 		if not r.done:
 			r.done_by, r.done_on = None, None
+		elif (r.step, r.item) in stamps:
+			r.done_by, r.done_on = stamps[(r.step, r.item)]
 		else:
-			r.done_by, r.done_on = stamps.get((r.step, r.item)) or (frappe.session.user, now)
+			now = now or now_datetime()
+			r.done_by, r.done_on = frappe.session.user, now
 
 
 def _pick_assignee(doc, step):

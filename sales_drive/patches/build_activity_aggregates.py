@@ -1,4 +1,4 @@
-"""Upgrade: fill Sales Activity Aggregate (Base Burn's parties worked) from the existing Sales Stage
+"""Upgrade: fill Base Burn's parties-worked cells (sales_drive/activity.py) from the existing Sales Stage
 Transition Log (issue 15).
 
 From this version Base Burn reads the parties worked per team and sales person from these cells, which

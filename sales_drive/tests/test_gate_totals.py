@@ -25,7 +25,7 @@ from frappe.utils import now_datetime
 
 from sales_drive import activity, aggregates, log_history, outcomes, people, totals
 from sales_drive.integrations.pipeline import write_log_rows
-from sales_drive.tests.test_aggregates import minus, normalise
+from sales_drive.tests.test_aggregates import minus, normalise, stored
 from sales_drive.tests.utils import (
 	company,
 	ensure_employee,
@@ -49,16 +49,11 @@ def lost_reason(name="_SD Tail Reason") -> str:
 
 
 def cells(co) -> Counter:
-	rows = frappe.db.sql(
-		f"select grain, dimension, company, group_value, period, previous, moves from {activity.TABLE} where company = %s",
-		co,
-	)
-	return Counter({tuple(r[:-1]): int(r[-1]) for r in rows if r[-1]})
+	return Counter({key: n for _name, key, n in activity.stored("a.company = %(co)s", {"co": co}) if n})
 
 
 def funnel(co):
-	cols = ", ".join(f"a.`{c}`" for c in (*aggregates.KEY, *aggregates.MEASURES, "bucket", "histogram"))
-	return normalise(frappe.db.sql(f"select {cols} from {aggregates.TABLE} a where a.company = %s", co))
+	return stored("a.company = %(co)s", {"co": co})
 
 
 class TestGateTotals(FrappeTestCase):
