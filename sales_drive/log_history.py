@@ -12,7 +12,7 @@ from typing import NamedTuple
 import frappe
 from frappe.utils import get_datetime, getdate
 
-from sales_drive.engine.probabilities import OUTCOMES, REOPEN
+from sales_drive.engine.probabilities import CLOSING
 
 LOG = "`tabSales Stage Transition Log`"
 COLUMNS = (
@@ -22,8 +22,6 @@ COLUMNS = (
 CHUNK = 500
 # named, so the optimizer does not weigh the log's other indexes first (half a millisecond a query)
 INDEX = "force index (sd_log_doctype_name)"
-# the kinds of rows that close a record or reopen it (sales_drive.outcomes.TRIGGERS)
-CLOSING_KINDS = (*OUTCOMES, REOPEN)
 
 
 def records_of(rows) -> set[tuple[str, str]]:
@@ -81,7 +79,7 @@ def tail_subquery() -> str:
 	same = "ifnull(h.company, '') = %s and ifnull(h.`{}`, '') = %s"
 	return f"""(select concat_ws('|', ifnull(max(if({same.format("team")}, h.transition_time, null)), ''),
 			ifnull(max(if({same.format("sales_person")}, h.transition_time, null)), ''),
-			count(if(h.kind in {CLOSING_KINDS} and h.regulation <=> %s, 1, null)))
+			count(if(h.kind in {CLOSING} and h.regulation <=> %s, 1, null)))
 		from {LOG} h {INDEX} where h.reference_doctype = %s and h.reference_name = %s and h.name != %s)"""
 
 

@@ -41,7 +41,7 @@ DOCTYPE = "Sales Funnel Outcome"
 TABLE = "`tabSales Funnel Outcome`"
 LOG = aggregates.LOG
 OUTCOME_ROW = aggregates.OUTCOME_ROW
-TRIGGERS = frozenset((*engine.OUTCOMES, engine.REOPEN))
+TRIGGERS = frozenset(engine.CLOSING)
 SEP = aggregates.SEP
 
 

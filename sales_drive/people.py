@@ -18,16 +18,10 @@ from __future__ import annotations
 import frappe
 
 from sales_drive import process_cache
+from sales_drive.queries import persons_of_users
 
 KEY = "sd_sales_person_of_user"
 _CHANGED = "sd_people_changed"  # frappe.flags: this transaction changed a Sales Person, Employee or User
-
-# the user's sales person and its parent: the enabled, non-group Sales Person of the user's Employee,
-# first in tree order (the reports' scalar subquery is sales_drive.queries.person_of_user)
-LOOKUP = """select sp.name, sp.parent_sales_person from `tabSales Person` sp
-	join `tabEmployee` e on e.name = sp.employee
-	where e.user_id = %s and sp.enabled = 1 and sp.is_group = 0
-	order by sp.lft limit 1"""
 
 
 def sales_person_of(user: str | None) -> tuple[str | None, str | None]:
@@ -40,8 +34,8 @@ def sales_person_of(user: str | None) -> tuple[str | None, str | None]:
 
 
 def _lookup(user: str) -> tuple[str | None, str | None]:
-	row = frappe.db.sql(LOOKUP, user)
-	return (row[0][0], row[0][1]) if row else (None, None)
+	# the enabled, non-group Sales Person of the user's Employee, first in tree order, and its parent
+	return persons_of_users([user]).get(user, (None, None))
 
 
 def changed(doc=None, method=None):

@@ -31,8 +31,8 @@ def users_of(persons) -> dict[str, str]:
 
 
 def persons_of_users(users) -> dict[str, tuple[str, str | None]]:
-	"""User -> (Sales Person, its parent) for many users in one query, picked as
-	:func:`sales_drive.people.sales_person_of` picks one (first in tree order)."""
+	"""User -> (Sales Person, its parent) for many users in one query: the enabled, non-group Sales Person of
+	the user's Employee, first in tree order (:func:`sales_drive.people.sales_person_of` caches it per user)."""
 	users = [u for u in users if u]
 	if not users:
 		return {}

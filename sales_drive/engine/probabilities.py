@@ -34,6 +34,7 @@ from .key_accounts import add_months
 
 OUTCOMES = ("Won", "Lost")
 REOPEN = "Reopen"
+CLOSING = (*OUTCOMES, REOPEN)  # the kinds of rows that close a record or reopen it
 INTO = ("Enter", "Forward", "Skip", "Backward")
 
 
