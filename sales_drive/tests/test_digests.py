@@ -10,10 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from sales_drive import aggregates, digests, regulations
 from sales_drive.tests.utils import (
+	EachTestRolledBack,
 	company,
 	ensure_sales_person,
 	ensure_user,
@@ -67,7 +67,7 @@ def forget_outgoing_account():
 		del frappe.local.outgoing_email_account
 
 
-class TestDigests(FrappeTestCase):
+class TestDigests(EachTestRolledBack):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -184,13 +184,6 @@ class TestDigests(FrappeTestCase):
 			cls.tasks[(person, status)] = raw_insert("Sales Task", title=f"Call back {person}", sales_person=person,
 				manager_user=user, team_lead=cls.lead, status=status, due_date=due, checkup_date=due,
 				question=question)  # fmt: skip
-
-	def setUp(self):
-		frappe.db.savepoint("sd_digests_test")  # each test sends on its own: nothing left by another
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback(save_point="sd_digests_test")
 
 	def reports(self):
 		return {b.recipient: b for b in digests.build_morning_reports(DAY)}

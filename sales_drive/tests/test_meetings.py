@@ -2,11 +2,11 @@
 become checked-up Sales Tasks; a one-on-one seen by its two people only (desk and REST)."""
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, getdate, nowdate
 
 from sales_drive import checkups, meetings
 from sales_drive.tests.utils import (
+	EachTestRolledBack,
 	TokenAPITestCase,
 	api_tokens,
 	company,
@@ -57,7 +57,7 @@ def agenda_refs(doc):
 	return {(r.section, r.reference_name) for r in doc.agenda}
 
 
-class TestSalesMeeting(FrappeTestCase):
+class TestSalesMeeting(EachTestRolledBack):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()  # rolled back after the class
@@ -72,19 +72,6 @@ class TestSalesMeeting(FrappeTestCase):
 		cls.digest = frappe.get_doc({"doctype": "Sales Digest", "kind": "Morning Report", "recipient": LEAD,
 			"scope": TEAM, "report_date": add_days(nowdate(), -1),
 			"period_key": f"morning|{LEAD}|{add_days(nowdate(), -1)}|sd-mt"}).insert(ignore_permissions=True).name  # fmt: skip
-
-	@classmethod
-	def tearDownClass(cls):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-		super().tearDownClass()
-
-	def setUp(self):
-		frappe.db.savepoint("sd_mt_test")
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback(save_point="sd_mt_test")
 
 	def meeting(self, **kw):
 		return frappe.get_doc({"doctype": "Sales Meeting", "company": company(), "team": TEAM,
@@ -173,7 +160,7 @@ class TestSalesMeeting(FrappeTestCase):
 		self.assertNotIn(doc.name, frappe.get_list("Sales Meeting", pluck="name"))
 
 
-class TestOneOnOne(FrappeTestCase):
+class TestOneOnOne(EachTestRolledBack):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -181,19 +168,6 @@ class TestOneOnOne(FrappeTestCase):
 		people()
 		cls.dev1, cls.dev2 = firing(M1, 55), firing(M2, 30)
 		cls.task1, cls.task2 = overdue_task(M1, "M1 task"), overdue_task(M2, "M2 task")
-
-	@classmethod
-	def tearDownClass(cls):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-		super().tearDownClass()
-
-	def setUp(self):
-		frappe.db.savepoint("sd_oo_test")
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback(save_point="sd_oo_test")
 
 	def one_on_one(self, person=M1, **kw):
 		return frappe.get_doc({"doctype": "One-on-One", "sales_person": person, "company": company(),

@@ -14,13 +14,12 @@ from __future__ import annotations
 from datetime import date
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 
 from sales_drive import aggregates, outcomes, probabilities
 from sales_drive.engine import probabilities as engine
 from sales_drive.integrations.pipeline import write_log_rows
 from sales_drive.sales_drive.report.step_probabilities import step_probabilities as report
-from sales_drive.tests.utils import log_row, make_opportunity, move, reset_cache
+from sales_drive.tests.utils import EachTestRolledBack, log_row, make_opportunity, move, reset_cache
 
 REG = "_SD Outcome Regulation"
 Q, NA, PR, PP = "Qualification", "Needs Assessment", "Presentation", "Proposal Preparation"
@@ -121,7 +120,7 @@ def recounted_states(regs=(REG, REG + " 2")):
 	return outcomes.recount_states("o.regulation in %(r)s", {"r": list(regs)})
 
 
-class TestOutcomes(FrappeTestCase):
+class TestOutcomes(EachTestRolledBack):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -131,10 +130,7 @@ class TestOutcomes(FrappeTestCase):
 
 	def setUp(self):
 		frappe.set_user("Administrator")
-		frappe.db.savepoint("sd_outcomes")  # each test starts from ROWS
-
-	def tearDown(self):
-		frappe.db.rollback(save_point="sd_outcomes")
+		super().setUp()  # each test starts from ROWS
 
 	def assertExact(self):
 		self.assertEqual(states(), recounted_states())

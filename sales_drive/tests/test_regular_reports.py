@@ -6,12 +6,12 @@ from datetime import datetime
 from unittest.mock import patch
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import getdate
 
 from sales_drive import kpi, period_reports, period_schedule
 from sales_drive.sales_drive.report.report_compliance import report_compliance
 from sales_drive.tests.utils import (
+	EachTestRolledBack,
 	TokenAPITestCase,
 	api_tokens,
 	company,
@@ -60,7 +60,7 @@ def firing(person, fired_on, last_percent=40):
 	return doc.insert(ignore_permissions=True).name
 
 
-class TestRegularReports(FrappeTestCase):
+class TestRegularReports(EachTestRolledBack):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()  # rolled back after the class
@@ -78,19 +78,6 @@ class TestRegularReports(FrappeTestCase):
 		logged(M1, U1, "Forward", f"{WED} 12:00:00", "Qualification", "Needs assessment")
 		logged(M1, U1, "Lost", f"{WED} 13:00:00", "Proposal", None)
 		firing(M1, f"{WED} 07:00:00")
-
-	@classmethod
-	def tearDownClass(cls):
-		frappe.set_user("Administrator")
-		frappe.db.rollback()
-		super().tearDownClass()
-
-	def setUp(self):
-		frappe.db.savepoint("sd_rr_test")
-
-	def tearDown(self):
-		frappe.set_user("Administrator")
-		frappe.db.rollback(save_point="sd_rr_test")  # each test starts from the class's fixtures
 
 	def report(self, day=WED, person=M1, **kw):
 		return frappe.get_doc({"doctype": "Sales Period Report", "report_kind": "Weekly Results", "sales_person": person,

@@ -7,13 +7,12 @@ rule is refused in the user's language.
 from urllib.parse import quote
 
 import frappe
-from frappe.tests.utils import FrappeTestCase
 from frappe.utils import add_days, add_years, getdate, nowdate
 
 from sales_drive import repeat_sales
 from sales_drive.base_cooling import lift
 from sales_drive.repeat_sales import TooManyError, dry_run, run_all, run_rule
-from sales_drive.tests.utils import company, ensure_customer, ensure_fiscal_year, ensure_user, reset_cache, tree_node
+from sales_drive.tests.utils import EachTestRolledBack, company, ensure_customer, ensure_fiscal_year, ensure_user, reset_cache, tree_node
 
 P = "_SDR "
 SEEDS = f"{P}Seeds"  # a group with a subgroup
@@ -131,7 +130,7 @@ def opportunities(rule_name, status=None):
 	)
 
 
-class RepeatCase(FrappeTestCase):
+class RepeatCase(EachTestRolledBack):
 	@classmethod
 	def setUpClass(cls):
 		super().setUpClass()
@@ -145,11 +144,11 @@ class RepeatCase(FrappeTestCase):
 		frappe.local.lang = "en"
 		reset_cache()
 		self.today = getdate(nowdate())
-		frappe.db.savepoint("sd_repeat_test")  # each test starts from the class's data
+		super().setUp()  # each test starts from the class's data
 
 	def tearDown(self):
 		frappe.local.lang = "en"
-		frappe.db.rollback(save_point="sd_repeat_test")
+		super().tearDown()
 
 
 class TestSelection(RepeatCase):

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import frappe
 from frappe.tests.test_api import FrappeAPITestCase
+from frappe.tests.utils import FrappeTestCase
 from frappe.utils import get_test_client
 from frappe.utils import add_days, nowdate
 
 from sales_drive import fiscal, regulations
 
 ITEM = "_SD Test Service"
+
+
+class EachTestRolledBack(FrappeTestCase):
+	"""A test class whose ``setUpClass`` data serves all its tests and whose tests each roll back to it: a
+	savepoint before each test, back to it (as Administrator) after. The class's own data is rolled back by
+	FrappeTestCase's class cleanup."""
+
+	SAVEPOINT = "sd_each_test"
+
+	def setUp(self):
+		frappe.db.savepoint(self.SAVEPOINT)
+
+	def tearDown(self):
+		frappe.set_user("Administrator")
+		frappe.db.rollback(save_point=self.SAVEPOINT)
 
 
 def company() -> str:
